@@ -1,0 +1,25 @@
+/**
+ * `npm test`: unit tests and the e2e suites on SQLite in memory. With TEST_DATABASE_URL
+ * (and TEST_REDIS_URL) set, the same e2e suites run again on PostgreSQL and Redis.
+ */
+const base = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+};
+const e2e = (name, setup) => ({
+  ...base,
+  displayName: name,
+  rootDir: '.',
+  testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+  setupFiles: [setup],
+  testTimeout: 30_000,
+});
+const projects = [
+  { ...base, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'], setupFiles: ['<rootDir>/test/support/env.unit.ts'] },
+  e2e('e2e-sqlite', '<rootDir>/test/support/env.sqlite.ts'),
+];
+if (process.env.TEST_DATABASE_URL) projects.push(e2e('e2e-postgres', '<rootDir>/test/support/env.postgres.ts'));
+
+module.exports = { projects, maxWorkers: 2 };

@@ -1,0 +1,44 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import { AppCacheModule } from './cache/cache.module';
+import { AccessGuard } from './common/auth/access.guard';
+import { Clock, ClockModule } from './common/clock/clock';
+import { ProblemFilter } from './common/errors/problem.filter';
+import { ThrottlingModule } from './common/http/throttling.module';
+import { LoggingModule } from './common/logging/logging.module';
+import { AppConfig } from './config/app-config';
+import { AppConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { FEATURE_MODULES } from './feature-modules';
+
+export interface AppOptions {
+  /** Replaces the system clock (tests). */
+  clock?: Clock;
+}
+
+/** Wires the platform and the feature modules; nothing else. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: AppOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggingModule,
+        ClockModule.forRoot(options.clock),
+        DatabaseModule.forRoot(config),
+        AppCacheModule,
+        ThrottlingModule,
+        HealthModule,
+        ...FEATURE_MODULES,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: AccessGuard },
+      ],
+    };
+  }
+}

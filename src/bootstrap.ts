@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule, AppOptions } from './app.module';
+import { createValidationPipe } from './common/errors/validation-pipe';
+import { registerJsonBodyParser } from './common/http/json-body.parser';
+import { AppConfig } from './config/app-config';
+import { setupSwagger } from './swagger';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Accept a sane X-Request-Id or make one; the logger reads it back from the header. */
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  req.headers['x-request-id'] = id;
+  return id;
+}
+
+/** The app, fully configured but not listening: used by main.ts, the CLI-free tests and the bench. */
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    genReqId: requestId,
+    trustProxy: config.env === 'production' ? true : false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200 },
+  } as ConstructorParameters<typeof FastifyAdapter>[0]);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
+    bufferLogs: true,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  const fastify = app.getHttpAdapter().getInstance();
+
+  registerJsonBodyParser(fastify, config.http.bodyLimitBytes);
+  await app.register(multipart as never, {
+    limits: { fileSize: config.uploads.maxBytes, files: 1, fields: 20, fieldSize: 16 * 1024, parts: 25, headerPairs: 200 },
+    throwFileSizeLimit: true,
+  });
+  await app.register(helmet as never, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  if (config.http.corsOrigins) {
+    app.enableCors({
+      origin: config.http.corsOrigins === '*' ? true : config.http.corsOrigins,
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location'],
+      credentials: config.http.corsOrigins !== '*',
+    });
+  }
+
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  // Errors Fastify raises before a handler runs (body parsing, limits, unknown routes) reach
+  // the ProblemFilter through Nest's own Fastify error and not-found handlers.
+
+  app.useGlobalPipes(createValidationPipe());
+  app.setGlobalPrefix('v1', { exclude: ['health', 'health/live', 'health/ready'] });
+  setupSwagger(app);
+  await app.init();
+  return app;
+}

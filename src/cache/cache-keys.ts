@@ -1,0 +1,12 @@
+import { createHash } from 'node:crypto';
+
+/** Every cache key of the app, built in one place. */
+export const CacheKeys = {
+  user: (id: string) => `user:${id}`,
+  membership: (userId: string, entityId: string) => `membership:${userId}:${entityId}`,
+  membershipsOfUser: (userId: string) => `membership:${userId}:`,
+  analysisResult: (id: string) => `analysis_result:${id}`,
+  api: (route: string, params: unknown) =>
+    `api:${route}:${createHash('sha1').update(JSON.stringify(params)).digest('base64url')}`,
+  systemStats: () => 'system_stats',
+} as const;

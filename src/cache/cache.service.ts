@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import KeyvRedis, { createClient, Keyv, RedisClientType } from '@keyv/redis';
+import { KeyvCacheableMemory } from 'cacheable';
+import { AppConfig } from '../config/app-config';
+
+/** Memory-tier TTL when Redis is the shared tier: short, and invalidated over pub/sub anyway. */
+const MEMORY_TIER_MAX_TTL_MS = 5_000;
+
+export type CacheHealth = { store: 'memory' } | { store: 'memory+redis'; redis: 'up' | 'degraded' };
+
+/**
+ * get/set/del/wrap/delByPrefix over two tiers: an in-process LRU, and Redis (via Keyv) when
+ * REDIS_URL is set. Redis failures never fail a call: they are logged once per outage and
+ * the call falls through (a miss, then the loader). Deletes are broadcast over Redis
+ * pub/sub so other instances drop their memory copy too.
+ */
+@Injectable()
+export class CacheService implements OnModuleInit, OnApplicationShutdown {
+  private readonly log = new Logger('Cache');
+  private readonly instanceId = randomUUID();
+  private readonly defaultTtlMs: number;
+  private readonly memoryStore: KeyvCacheableMemory;
+  readonly memory: Keyv;
+  readonly redis: Keyv | null = null;
+  private readonly client: RedisClientType | null = null;
+  private subscriber: RedisClientType | null = null;
+  private readonly channel: string;
+  private readonly prefix: string;
+  private redisHealthy = false;
+  private outageLogged = false;
+  private readonly inflight = new Map<string, Promise<unknown>>();
+
+  constructor(config: AppConfig) {
+    this.defaultTtlMs = config.cache.ttlSeconds * 1000;
+    this.memoryStore = new KeyvCacheableMemory({ lruSize: config.cache.memoryMaxEntries, useClone: true });
+    this.memory = new Keyv({ store: this.memoryStore, namespace: '' });
+    this.prefix = config.redis?.keyPrefix ?? 'cs:';
+    this.channel = `${this.prefix}cache:invalidate`;
+    if (config.redis) {
+      this.client = createClient({
+        url: config.redis.url,
+        // Fail fast while disconnected instead of queueing commands behind a dead socket.
+        disableOfflineQueue: true,
+        socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) },
+      }) as RedisClientType;
+      this.client.on('error', (error: Error) => this.markDown(error));
+      this.client.on('ready', () => this.markUp());
+      const store = new KeyvRedis(this.client, { throwOnConnectError: false, throwOnErrors: true });
+      this.redis = new Keyv({ store, namespace: this.prefix.replace(/:$/, ''), useKeyPrefix: false });
+      this.redis.on('error', () => undefined); // errors surface as rejections and are handled per call
+    }
+  }
+
+  /** The two tiers as Keyv stores, for @nestjs/cache-manager. */
+  get stores(): Keyv[] {
+    return this.redis ? [this.memory, this.redis] : [this.memory];
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.client) return;
+    // Never block start-up on Redis: the app serves without its cache.
+    this.client.connect().catch((error: Error) => this.markDown(error));
+    this.subscriber = this.client.duplicate() as RedisClientType;
+    this.subscriber.on('error', () => undefined);
+    this.subscriber
+      .connect()
+      .then(() => this.subscriber!.subscribe(this.channel, (message) => void this.onInvalidation(message)))
+      .catch(() => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      [this.subscriber, this.client].map((c) => (c?.isOpen ? c.quit().catch(() => c.disconnect()) : undefined)),
+    ).catch(() => undefined);
+  }
+
+  health(): CacheHealth {
+    if (!this.client) return { store: 'memory' };
+    return { store: 'memory+redis', redis: this.redisHealthy ? 'up' : 'degraded' };
+  }
+
+  async ping(): Promise<CacheHealth> {
+    if (!this.client) return { store: 'memory' };
+    try {
+      await this.client.ping();
+      this.markUp();
+    } catch (error) {
+      this.markDown(error as Error);
+    }
+    return this.health();
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const local = await this.memory.get<T>(key);
+    if (local !== undefined || !this.redis) return local;
+    const shared = await this.tryRedis(() => this.redis!.get<T>(key));
+    if (shared !== undefined && shared !== null) {
+      await this.memory.set(key, shared, MEMORY_TIER_MAX_TTL_MS);
+      return shared;
+    }
+    return undefined;
+  }
+
+  async set<T>(key: string, value: T, ttlSeconds?: number): Promise<void> {
+    const ttlMs = ttlSeconds ? ttlSeconds * 1000 : this.defaultTtlMs;
+    await this.memory.set(key, value, this.redis ? Math.min(ttlMs, MEMORY_TIER_MAX_TTL_MS) : ttlMs);
+    if (this.redis) await this.tryRedis(() => this.redis!.set(key, value, ttlMs));
+  }
+
+  async del(key: string): Promise<void> {
+    await this.memory.delete(key);
+    if (this.redis) {
+      await this.tryRedis(() => this.redis!.delete(key));
+      await this.publish({ key });
+    }
+  }
+
+  /** Deletes every key starting with `prefix`, in this process, in Redis and in the other instances. */
+  async delByPrefix(prefix: string): Promise<void> {
+    this.deleteLocalPrefix(prefix);
+    if (!this.client || !this.redis) return;
+    await this.tryRedis(async () => {
+      const pattern = `${this.redisKey(prefix)}*`;
+      for await (const keys of this.client!.scanIterator({ MATCH: pattern, COUNT: 500 })) {
+        const batch = ([] as string[]).concat(keys as unknown as string[]);
+        if (batch.length) await this.client!.del(batch);
+      }
+    });
+    await this.publish({ prefix });
+  }
+
+  /** Cached value, or the loader's result stored for ttl. Concurrent misses share one load. */
+  async wrap<T>(key: string, loader: () => Promise<T>, ttlSeconds?: number): Promise<T> {
+    const cached = await this.get<T>(key);
+    if (cached !== undefined) return cached;
+    const running = this.inflight.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const load = (async () => {
+      try {
+        const value = await loader();
+        if (value !== undefined && value !== null) await this.set(key, value, ttlSeconds);
+        return value;
+      } finally {
+        this.inflight.delete(key);
+      }
+    })();
+    this.inflight.set(key, load);
+    return load;
+  }
+
+  private redisKey(key: string): string {
+    return `${this.prefix.replace(/:$/, '')}::${key}`;
+  }
+
+  private deleteLocalPrefix(prefix: string): void {
+    for (const key of [...this.memoryStore.store.keys]) {
+      if (key.startsWith(prefix)) this.memoryStore.store.delete(key);
+    }
+  }
+
+  private async publish(message: { key?: string; prefix?: string }): Promise<void> {
+    if (!this.client) return;
+    await this.tryRedis(() => this.client!.publish(this.channel, JSON.stringify({ ...message, from: this.instanceId })));
+  }
+
+  private async onInvalidation(raw: string): Promise<void> {
+    try {
+      const message = JSON.parse(raw) as { key?: string; prefix?: string; from?: string };
+      if (message.from === this.instanceId) return;
+      if (message.key) await this.memory.delete(message.key);
+      if (message.prefix) this.deleteLocalPrefix(message.prefix);
+    } catch {
+      /* a foreign message on our channel: ignore */
+    }
+  }
+
+  private async tryRedis<T>(operation: () => Promise<T>): Promise<T | undefined> {
+    if (!this.redisHealthy) return undefined;
+    try {
+      return await operation();
+    } catch (error) {
+      this.markDown(error as Error);
+      return undefined;
+    }
+  }
+
+  private markDown(error: Error): void {
+    this.redisHealthy = false;
+    if (!this.outageLogged) {
+      this.outageLogged = true;
+      this.log.warn(`Redis unavailable, serving without the shared cache: ${error.message}`);
+    }
+  }
+
+  private markUp(): void {
+    if (this.redisHealthy) return;
+    this.redisHealthy = true;
+    // Whatever was cached in memory during the outage may be stale across instances.
+    this.memoryStore.store.clear();
+    if (this.outageLogged) this.log.log('Redis is back; shared cache resumed');
+    this.outageLogged = false;
+  }
+}

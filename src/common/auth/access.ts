@@ -1,0 +1,85 @@
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiSecurity, ApiUnauthorizedResponse, ApiForbiddenResponse } from '@nestjs/swagger';
+
+/** Roles inside an entity, weakest first. */
+export const ROLES = ['member', 'admin', 'owner'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function roleAtLeast(role: Role, minimum: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(minimum);
+}
+
+/** Who is calling: a user through a JWT, or a user's API key (with its scopes). */
+export interface Principal {
+  userId: string;
+  isAdmin: boolean;
+  via: 'jwt' | 'api_key';
+  /** API keys only: the scopes granted to the key. JWT callers have every scope. */
+  scopes?: string[];
+  apiKeyId?: string;
+}
+
+/** The caller's membership in the entity named by the route (`:entityId` or `:id`). */
+export interface TenantContext {
+  entityId: string;
+  userId: string;
+  role: Role;
+}
+
+export type Access =
+  | { kind: 'public' }
+  | { kind: 'authenticated' }
+  | { kind: 'admin' }
+  | { kind: 'tenant'; role: Role };
+
+export const ACCESS_KEY = 'cornerstone:access';
+export const SCOPES_KEY = 'cornerstone:scopes';
+
+const docs401 = ApiUnauthorizedResponse({ description: 'Missing, invalid or expired credentials' });
+const security = [ApiBearerAuth('bearer'), ApiSecurity('api-key')];
+
+/** No credentials needed. */
+export const Public = () => SetMetadata(ACCESS_KEY, { kind: 'public' } satisfies Access);
+
+/** Any active user (JWT or API key). */
+export const Authenticated = () =>
+  applyDecorators(SetMetadata(ACCESS_KEY, { kind: 'authenticated' } satisfies Access), ...security, docs401);
+
+/** Platform administrators only (users.is_admin). */
+export const Admin = () =>
+  applyDecorators(
+    SetMetadata(ACCESS_KEY, { kind: 'admin' } satisfies Access),
+    ...security,
+    docs401,
+    ApiForbiddenResponse({ description: 'Not a platform administrator' }),
+  );
+
+/**
+ * An active membership with at least `role` in the entity named by `:entityId` (or `:id`).
+ * Non-members get 404 so ids of other tenants are never confirmed; members with a weaker
+ * role get 403.
+ */
+export const TenantRole = (role: Role = 'member') =>
+  applyDecorators(
+    SetMetadata(ACCESS_KEY, { kind: 'tenant', role } satisfies Access),
+    ...security,
+    docs401,
+    ApiForbiddenResponse({ description: `Needs the ${role} role in this entity` }),
+    ApiNotFoundResponse({ description: 'No such entity, or not a member of it' }),
+  );
+
+/** API keys must carry every listed scope (JWT callers always pass). */
+export const Scopes = (...scopes: string[]) => SetMetadata(SCOPES_KEY, scopes);
+
+export interface AuthenticatedRequest {
+  principal?: Principal;
+  tenant?: TenantContext;
+}
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
+  return ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal!;
+});
+
+export const Tenant = createParamDecorator((_: unknown, ctx: ExecutionContext): TenantContext => {
+  return ctx.switchToHttp().getRequest<AuthenticatedRequest>().tenant!;
+});

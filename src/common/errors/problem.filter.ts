@@ -1,0 +1,99 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { classifyDatabaseError, DatabaseErrorKind } from '../../database/database-errors';
+import { FieldError, Problem, PROBLEM_CONTENT_TYPE, problemKind } from './problem';
+
+const DATABASE_PROBLEMS: Record<DatabaseErrorKind, { status: number; detail: string }> = {
+  unique: { status: 409, detail: 'A resource with the same unique value already exists' },
+  foreign_key: { status: 409, detail: 'The request refers to a resource that does not exist or is still referenced' },
+  not_null: { status: 400, detail: 'A required value is missing' },
+  check: { status: 400, detail: 'A value is outside the allowed range' },
+  timeout: { status: 503, detail: 'The database did not answer in time; retry later' },
+  unavailable: { status: 503, detail: 'The database is unavailable; retry later' },
+};
+
+/** Errors raised by Fastify itself (body parsing, limits) carry a 4xx statusCode. */
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+const FASTIFY_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than allowed',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'This route does not accept that Content-Type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The JSON body is empty',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'The body is not valid JSON',
+  FST_ERR_CTP_EMPTY_TYPE: 'The Content-Type header is empty',
+  FST_ERR_CTP_INVALID_TYPE: 'The Content-Type header is invalid',
+  FST_REQ_FILE_TOO_LARGE: 'The uploaded file is larger than allowed',
+  FST_FILES_LIMIT: 'Too many files in one request',
+  FST_PARTS_LIMIT: 'Too many parts in the multipart body',
+  FST_FIELDS_LIMIT: 'Too many fields in the multipart body',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'The request is not multipart/form-data',
+  FST_PROTO_VIOLATION: 'The body contains a forbidden key (__proto__ or constructor.prototype)',
+  CS_JSON_TOO_DEEP: 'The JSON body is nested too deeply',
+};
+
+/** Turns any error into a problem; unknown errors become a bare 500 with no internals. */
+export function toProblem(error: unknown, instance: string, requestId?: string): Problem {
+  let status = 500;
+  let detail = 'An unexpected error occurred';
+  let errors: FieldError[] | undefined;
+  let type: string | undefined;
+
+  if (error instanceof HttpException) {
+    status = error.getStatus();
+    const body = error.getResponse();
+    if (typeof body === 'string') detail = body;
+    else if (body && typeof body === 'object') {
+      const b = body as { message?: unknown; detail?: unknown; errors?: FieldError[]; type?: string };
+      const message = b.detail ?? b.message;
+      detail = Array.isArray(message) ? message.join('; ') : String(message ?? error.message);
+      errors = b.errors;
+      type = b.type;
+    }
+  } else {
+    const dbKind = classifyDatabaseError(error);
+    const fastify = error as FastifyLikeError;
+    if (dbKind) ({ status, detail } = DATABASE_PROBLEMS[dbKind]);
+    else if (error instanceof SyntaxError) ({ status, detail } = { status: 400, detail: 'The body is not valid JSON' });
+    else if (typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+      status = fastify.statusCode;
+      detail = (fastify.code && FASTIFY_DETAILS[fastify.code]) || 'The request could not be processed';
+    }
+  }
+  const kind = problemKind(status);
+  return {
+    type: type ?? kind.type,
+    title: kind.title,
+    status,
+    detail,
+    instance,
+    ...(requestId ? { requestId } : {}),
+    ...(errors && errors.length ? { errors } : {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown, log: Logger): void {
+  const instance = (request.url ?? '/').split('?')[0];
+  const problem = toProblem(error, instance, String(request.id ?? ''));
+  if (problem.status >= 500) {
+    const cause = classifyDatabaseError(error) ? (error as Error).message : error;
+    log.error({ err: cause, requestId: request.id, url: instance }, `${problem.status} ${problem.detail}`);
+  }
+  if (reply.sent) return;
+  if (problem.status === 503 && !reply.getHeader('retry-after')) reply.header('Retry-After', '5');
+  reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly log = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendProblem(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), exception, this.log);
+  }
+}

@@ -1,0 +1,50 @@
+import { FastifyInstance, FastifyRequest } from 'fastify';
+import secureJson from 'secure-json-parse';
+
+/** Deeper JSON than this is refused before parsing: no request shape of the API comes close. */
+export const MAX_JSON_DEPTH = 32;
+
+function exceedsDepth(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
+function badRequest(code: string, message: string): Error & { statusCode: number; code: string } {
+  return Object.assign(new Error(message), { statusCode: 400, code });
+}
+
+/**
+ * The only body parser besides multipart: JSON, with prototype-poisoning keys refused
+ * (__proto__, constructor.prototype) and nesting bounded. Any other content type is 415.
+ */
+export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(
+    /^application\/([\w.+-]+\+)?json(;.*)?$/i,
+    { parseAs: 'string', bodyLimit },
+    (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '') return done(badRequest('FST_ERR_CTP_EMPTY_JSON_BODY', 'empty JSON body'));
+      if (exceedsDepth(text, MAX_JSON_DEPTH)) {
+        return done(badRequest('CS_JSON_TOO_DEEP', `JSON nested deeper than ${MAX_JSON_DEPTH}`));
+      }
+      try {
+        done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      } catch (error) {
+        const proto = /prototype|__proto__|constructor/i.test((error as Error).message);
+        done(badRequest(proto ? 'FST_PROTO_VIOLATION' : 'FST_ERR_CTP_INVALID_JSON_BODY', (error as Error).message));
+      }
+    },
+  );
+}

@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+import { ConfigError, EnvironmentVariables, validateEnvironment } from './environment';
+
+export type DatabaseKind = 'postgres' | 'sqlite';
+export type NodeEnv = EnvironmentVariables['NODE_ENV'];
+
+/** Typed, validated configuration. The only place that knows about environment variables. */
+export abstract class AppConfig {
+  abstract readonly env: NodeEnv;
+  abstract readonly http: {
+    port: number;
+    host: string;
+    corsOrigins: string[] | '*' | null;
+    bodyLimitBytes: number;
+    shutdownTimeoutMs: number;
+    shutdownDelayMs: number;
+  };
+  abstract readonly database: {
+    kind: DatabaseKind;
+    url: string;
+    /** SQLite file path or ':memory:'; null on PostgreSQL. */
+    sqlitePath: string | null;
+    readUrls: string[];
+    poolSize: number;
+    poolTimeoutMs: number;
+    statementTimeoutMs: number;
+    migrateOnStart: boolean;
+  };
+  abstract readonly mongo: { url: string; database: string; maxPoolSize: number; minPoolSize: number } | null;
+  abstract readonly redis: { url: string; keyPrefix: string } | null;
+  abstract readonly cache: { ttlSeconds: number; memoryMaxEntries: number };
+  abstract readonly auth: { jwtSecret: string; jwtExpiresIn: string; adminEmail?: string; adminPassword?: string };
+  abstract readonly uploads: { dir: string; maxBytes: number };
+  abstract readonly log: { level: string; pretty: boolean };
+  abstract readonly throttle: { limit: number; ttlSeconds: number };
+  abstract readonly cluster: { workers: number | null };
+}
+
+const DEFAULT_SQLITE_PATH = './data/cornerstone.sqlite';
+
+/** Pool sizes per environment: small in development, larger in production, minimal in tests. */
+const POOL_DEFAULTS: Record<NodeEnv, number> = { development: 5, production: 20, test: 2 };
+
+export function databaseKindOf(url: string | undefined): DatabaseKind {
+  return url && /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
+}
+
+/**
+ * The database kind decides column types when entity files are imported, before Nest
+ * builds anything, so it is read straight from the environment here, once.
+ */
+export function currentDatabaseKind(): DatabaseKind {
+  return databaseKindOf(readEnvironment().DATABASE_URL as string | undefined);
+}
+
+/** process.env over .env (the file never overrides the real environment). */
+export function readEnvironment(): Record<string, string | undefined> {
+  const fileVars = existsSync('.env') && process.env.NODE_ENV !== 'test' ? parseDotenv(readFileSync('.env')) : {};
+  return { ...fileVars, ...process.env };
+}
+
+export function loadConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
+  const env = validateEnvironment({ ...readEnvironment(), ...overrides });
+  const url = env.DATABASE_URL ?? `sqlite:${DEFAULT_SQLITE_PATH}`;
+  const kind = databaseKindOf(url);
+  const sqlitePath = kind === 'sqlite' ? url.slice('sqlite:'.length) : null;
+  const production = env.NODE_ENV === 'production';
+  if (production && !env.JWT_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration: JWT_SECRET must be set in production (at least 32 characters)',
+    );
+  }
+  const cors = env.CORS_ORIGINS.trim();
+  return {
+    env: env.NODE_ENV,
+    http: {
+      port: env.PORT,
+      host: env.HOST ?? '0.0.0.0',
+      corsOrigins: cors === '' ? null : cors === '*' ? '*' : cors.split(',').map((o) => o.trim()),
+      bodyLimitBytes: 1024 * 1024,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
+    },
+    database: {
+      kind,
+      url,
+      sqlitePath,
+      readUrls: (env.DATABASE_READ_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean),
+      poolSize: env.DATABASE_POOL_SIZE ?? POOL_DEFAULTS[env.NODE_ENV],
+      poolTimeoutMs: env.DATABASE_POOL_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      // The embedded default just works; a production database is migrated deliberately.
+      migrateOnStart: env.DB_MIGRATE_ON_START ?? (kind === 'sqlite' || !production),
+    },
+    mongo: env.MONGO_URL
+      ? {
+          url: env.MONGO_URL,
+          database: env.MONGO_DATABASE,
+          maxPoolSize: env.MONGO_MAX_POOL_SIZE ?? (production ? 50 : 10),
+          minPoolSize: env.MONGO_MIN_POOL_SIZE ?? (production ? 5 : 0),
+        }
+      : null,
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : null,
+    cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryMaxEntries: env.CACHE_MEMORY_MAX_ENTRIES },
+    auth: {
+      // Without a secret outside production, a random one per process: tokens die on restart.
+      jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
+      jwtExpiresIn: env.JWT_EXPIRES_IN,
+      adminEmail: env.ADMIN_EMAIL,
+      adminPassword: env.ADMIN_PASSWORD,
+    },
+    uploads: { dir: env.UPLOAD_DIR, maxBytes: env.MAX_UPLOAD_BYTES },
+    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY ?? (env.NODE_ENV === 'development' && !!process.stdout.isTTY) },
+    throttle: { limit: env.THROTTLE_LIMIT, ttlSeconds: env.THROTTLE_TTL_SECONDS },
+    cluster: { workers: env.WEB_CONCURRENCY ?? null },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Driver errors (pg and better-sqlite3) translated once into kinds the HTTP layer maps to
+ * problem+json. Nothing else in the app looks at driver error codes.
+ */
+export type DatabaseErrorKind = 'unique' | 'foreign_key' | 'not_null' | 'check' | 'timeout' | 'unavailable';
+
+const PG_CODES: Record<string, DatabaseErrorKind> = {
+  '23505': 'unique',
+  '23503': 'foreign_key',
+  '23502': 'not_null',
+  '23514': 'check',
+  '57014': 'timeout', // statement_timeout / query_canceled
+  '55P03': 'timeout', // lock_not_available (lock_timeout)
+  '57P01': 'unavailable', // admin_shutdown
+  '57P02': 'unavailable',
+  '57P03': 'unavailable', // cannot_connect_now
+  '53300': 'unavailable', // too_many_connections
+  '08000': 'unavailable',
+  '08003': 'unavailable',
+  '08006': 'unavailable',
+  '08001': 'unavailable',
+};
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+const UNAVAILABLE_MESSAGES = [
+  /timeout exceeded when trying to connect/i,
+  /Connection terminated/i,
+  /connection timeout/i,
+  /Client has encountered a connection error/i,
+  /Query read timeout/i,
+  /the database system is (shutting down|starting up)/i,
+  /terminating connection/i,
+];
+
+export function classifyDatabaseError(error: unknown): DatabaseErrorKind | null {
+  if (!error || typeof error !== 'object') return null;
+  const e = error as { code?: unknown; driverError?: unknown; message?: unknown; errno?: unknown };
+  const inner = (e.driverError ?? e) as { code?: unknown; message?: unknown };
+  const code = typeof inner.code === 'string' ? inner.code : typeof e.code === 'string' ? e.code : '';
+  const message = String(inner.message ?? e.message ?? '');
+  if (PG_CODES[code]) return PG_CODES[code];
+  if (NETWORK_CODES.has(code)) return 'unavailable';
+  if (code.startsWith('SQLITE_CONSTRAINT')) {
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'unique';
+    if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign_key';
+    if (code === 'SQLITE_CONSTRAINT_NOTNULL') return 'not_null';
+    return 'check';
+  }
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return 'timeout';
+  if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return 'unavailable';
+  return null;
+}

@@ -1,0 +1,36 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { connectWithRetry } from './connect-with-retry';
+import { buildTypeOrmOptions } from './typeorm-options';
+
+/**
+ * TypeORM (PostgreSQL or SQLite) always; Mongoose only when MONGO_URL is set — nothing
+ * else may assume a Mongo connection exists (inject it with @Optional()).
+ */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const imports: DynamicModule['imports'] = [
+      TypeOrmModule.forRootAsync({
+        inject: [AppConfig],
+        useFactory: (c: AppConfig) => ({ ...buildTypeOrmOptions(c), retryAttempts: 0 }),
+        dataSourceFactory: (options) => connectWithRetry(options!),
+      }),
+    ];
+    if (config.mongo) {
+      const mongo = config.mongo;
+      imports.push(
+        MongooseModule.forRoot(mongo.url, {
+          dbName: mongo.database,
+          maxPoolSize: mongo.maxPoolSize,
+          minPoolSize: mongo.minPoolSize,
+          serverSelectionTimeoutMS: 5_000,
+        }),
+      );
+    }
+    return { module: DatabaseModule, imports };
+  }
+}

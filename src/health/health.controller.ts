@@ -1,0 +1,95 @@
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { FastifyReply } from 'fastify';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthIndicatorResult, HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, MongooseHealthIndicator } from '@nestjs/terminus';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { CacheService } from '../cache/cache.service';
+import { Public } from '../common/auth/access';
+import { AppConfig } from '../config/app-config';
+import { ShutdownState } from './shutdown-state';
+
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  /** Once every migration has been seen applied, stop asking: new ones arrive with a restart. */
+  private migrationsApplied = false;
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+    private readonly typeorm: TypeOrmHealthIndicator,
+    private readonly mongoose: MongooseHealthIndicator,
+    private readonly cache: CacheService,
+    private readonly shutdown: ShutdownState,
+    private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process is up (no I/O)' })
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: database, Mongo and Redis when configured, no pending migrations' })
+  ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.check(reply);
+  }
+
+  @Get()
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness with details' })
+  details(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.check(reply);
+  }
+
+  /** Down → 503 with Terminus' own body (status, info, error, details), not problem+json. */
+  private async check(reply: FastifyReply) {
+    if (this.shutdown.draining) {
+      const down = { shutdown: { status: 'down', message: 'The server is shutting down' } };
+      reply.status(503);
+      return { status: 'error', info: {}, error: down, details: down };
+    }
+    try {
+      return await this.runChecks();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      reply.status(503);
+      return error.getResponse();
+    }
+  }
+
+  private runChecks() {
+    const timeout = Math.min(this.config.database.statementTimeoutMs, 3_000);
+    const checks: Array<() => Promise<HealthIndicatorResult>> = [
+      () => this.typeorm.pingCheck('database', { connection: this.dataSource, timeout }),
+      () => this.migrations(),
+      () => this.redis(),
+    ];
+    if (this.config.mongo) checks.push(() => this.mongoose.pingCheck('mongo', { timeout }));
+    return this.health.check(checks);
+  }
+
+  private async migrations() {
+    const check = this.indicator.check('migrations');
+    if (this.migrationsApplied) return check.up({ pending: 0 });
+    try {
+      const pending = await this.dataSource.showMigrations();
+      if (pending) return check.down({ pending: true, message: 'Pending migrations: run npm run migration:run' });
+      this.migrationsApplied = true;
+      return check.up({ pending: 0 });
+    } catch {
+      return check.down({ message: 'Could not read the migrations table' });
+    }
+  }
+
+  /** Redis down marks the cache degraded but keeps the app ready: it serves without it. */
+  private async redis() {
+    const check = this.indicator.check('cache');
+    return check.up({ ...(await this.cache.ping()) });
+  }
+}

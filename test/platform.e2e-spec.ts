@@ -1,0 +1,102 @@
+import { startTestApp, TestApp } from './support/test-app';
+
+describe('platform: health, docs, errors', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ label: 'platform' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers liveness without touching the database', async () => {
+    const res = await t.http.get('/health/live').expect(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('is ready with the database up and every migration applied', async () => {
+    const res = await t.http.get('/health/ready').expect(200);
+    expect(res.body.status).toBe('ok');
+    expect(res.body.info.database.status).toBe('up');
+    expect(res.body.info.migrations).toEqual({ status: 'up', pending: 0 });
+    expect(res.body.info.cache.status).toBe('up');
+  });
+
+  it('serves the OpenAPI document listing the health routes outside /v1', async () => {
+    const res = await t.http.get('/docs-json').expect(200);
+    expect(res.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/health', '/health/live', '/health/ready']));
+    expect(res.body.components.securitySchemes).toHaveProperty('bearer');
+    expect(res.body.components.securitySchemes).toHaveProperty('api-key');
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const res = await t.http.get('/docs').redirects(1).expect(200);
+    expect(res.text).toContain('swagger-ui');
+  });
+
+  it('echoes a sane X-Request-Id and makes one otherwise', async () => {
+    const given = await t.http.get('/health/live').set('X-Request-Id', 'abc-123').expect(200);
+    expect(given.headers['x-request-id']).toBe('abc-123');
+    const made = await t.http.get('/health/live').set('X-Request-Id', 'bad id with spaces').expect(200);
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers an unknown route with a problem+json 404', async () => {
+    const res = await t.http.get('/v1/nothing-here').expect(404);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ type: '/problems/not-found', status: 404, instance: '/v1/nothing-here' });
+    expect(res.body.requestId).toBe(res.headers['x-request-id']);
+  });
+
+  it('sets security headers', async () => {
+    const res = await t.http.get('/health/live').expect(200);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+});
+
+/** A tiny route is needed to post bodies at: the OpenAPI-driven hostile-input suite covers the rest. */
+describe('platform: bodies that never reach a handler', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ label: 'bodies' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const post = () => t.http.post('/v1/auth/login');
+
+  it('answers malformed JSON with 400 problem+json', async () => {
+    const res = await post().set('Content-Type', 'application/json').send('{"login": ').expect(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ status: 400, type: '/problems/invalid-request' });
+  });
+
+  it('answers a text/plain body with 415', async () => {
+    const res = await post().set('Content-Type', 'text/plain').send('hello').expect(415);
+    expect(res.body).toMatchObject({ status: 415, type: '/problems/unsupported-media-type' });
+  });
+
+  it('answers a 2 MiB body with 413', async () => {
+    const big = JSON.stringify({ login: 'x'.repeat(2 * 1024 * 1024) });
+    const res = await post().set('Content-Type', 'application/json').send(big).expect(413);
+    expect(res.body).toMatchObject({ status: 413, type: '/problems/payload-too-large' });
+  });
+
+  it('refuses JSON nested 10,000 deep with 400, not a crash', async () => {
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    const res = await post().set('Content-Type', 'application/json').send(deep).expect(400);
+    expect(res.body.detail).toMatch(/nested/);
+  });
+
+  it('refuses prototype-pollution keys with 400', async () => {
+    const res = await post()
+      .set('Content-Type', 'application/json')
+      .send('{"login":"a","password":"b","__proto__":{"polluted":true}}')
+      .expect(400);
+    expect(res.body.status).toBe(400);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
