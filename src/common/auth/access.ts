@@ -1,5 +1,12 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiSecurity, ApiUnauthorizedResponse, ApiForbiddenResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtension,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiSecurity,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 
 /** Roles inside an entity, weakest first. */
 export const ROLES = ['member', 'admin', 'owner'] as const;
@@ -35,20 +42,23 @@ export type Access =
 export const ACCESS_KEY = 'cornerstone:access';
 export const SCOPES_KEY = 'cornerstone:scopes';
 
+/** The access rule, as route metadata for the guard and as `x-access` in the OpenAPI document (for the access-matrix suite). */
+const declare = (access: Access) => applyDecorators(SetMetadata(ACCESS_KEY, access), ApiExtension('x-access', access));
+
 const docs401 = ApiUnauthorizedResponse({ description: 'Missing, invalid or expired credentials' });
 const security = [ApiBearerAuth('bearer'), ApiSecurity('api-key')];
 
 /** No credentials needed. */
-export const Public = () => SetMetadata(ACCESS_KEY, { kind: 'public' } satisfies Access);
+export const Public = () => declare({ kind: 'public' });
 
 /** Any active user (JWT or API key). */
 export const Authenticated = () =>
-  applyDecorators(SetMetadata(ACCESS_KEY, { kind: 'authenticated' } satisfies Access), ...security, docs401);
+  applyDecorators(declare({ kind: 'authenticated' }), ...security, docs401);
 
 /** Platform administrators only (users.is_admin). */
 export const Admin = () =>
   applyDecorators(
-    SetMetadata(ACCESS_KEY, { kind: 'admin' } satisfies Access),
+    declare({ kind: 'admin' }),
     ...security,
     docs401,
     ApiForbiddenResponse({ description: 'Not a platform administrator' }),
@@ -61,7 +71,7 @@ export const Admin = () =>
  */
 export const TenantRole = (role: Role = 'member') =>
   applyDecorators(
-    SetMetadata(ACCESS_KEY, { kind: 'tenant', role } satisfies Access),
+    declare({ kind: 'tenant', role }),
     ...security,
     docs401,
     ApiForbiddenResponse({ description: `Needs the ${role} role in this entity` }),
@@ -69,7 +79,8 @@ export const TenantRole = (role: Role = 'member') =>
   );
 
 /** API keys must carry every listed scope (JWT callers always pass). */
-export const Scopes = (...scopes: string[]) => SetMetadata(SCOPES_KEY, scopes);
+export const Scopes = (...scopes: string[]) =>
+  applyDecorators(SetMetadata(SCOPES_KEY, scopes), ApiExtension('x-scopes', scopes));
 
 export interface AuthenticatedRequest {
   principal?: Principal;
