@@ -4,7 +4,8 @@ import { createApp } from './bootstrap';
 import { AppConfig, ConfigError, loadConfig } from './config';
 import { ShutdownState } from './health/shutdown-state';
 
-function readConfig(): AppConfig {
+/** Validated configuration, or one line naming the bad variable and exit 1. Shared with cluster.ts. */
+export function readConfig(): AppConfig {
   try {
     return loadConfig();
   } catch (error) {
@@ -17,8 +18,8 @@ function readConfig(): AppConfig {
   }
 }
 
-async function main(): Promise<void> {
-  const config = readConfig();
+/** Boots one server process: listen, and drain on SIGTERM/SIGINT. Also each cluster worker's body. */
+export async function start(config: AppConfig = readConfig()): Promise<void> {
   const app = await createApp(config);
   const log = new Logger('Main');
   await app.listen({ port: config.http.port, host: config.http.host });
@@ -48,7 +49,10 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
 }
 
-main().catch((error) => {
+/** Start-up failure after configuration (database unreachable after retries, port in use): one line, exit 1. */
+export function failStart(error: unknown): never {
   process.stderr.write(`Cornerstone failed to start: ${(error as Error).message}\n`);
   process.exit(1);
-});
+}
+
+if (require.main === module) start().catch(failStart);
