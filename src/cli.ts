@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { CommandFactory } from 'nest-commander';
+import { CliModule } from './cli/cli.module';
+import { ConfigError, loadConfig } from './config';
+
+/** `npm run cli -- <command>`: migrate, db:check, create-admin, seed-demo, … (`--help` lists them). */
+async function main(): Promise<void> {
+  let config;
+  try {
+    // The CLI migrates explicitly (`migrate up`); it never migrates as a side effect.
+    config = loadConfig({ DB_MIGRATE_ON_START: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  await CommandFactory.run(CliModule.forRoot(config), {
+    logger: ['error', 'warn'],
+    errorHandler: (error) => {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    },
+    serviceErrorHandler: (error) => {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    },
+  });
+  process.exit(process.exitCode ?? 0);
+}
+
+void main();
