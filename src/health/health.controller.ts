@@ -1,6 +1,7 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { HealthIndicatorResult, HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, MongooseHealthIndicator } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -11,6 +12,8 @@ import { ShutdownState } from './shutdown-state';
 
 @ApiTags('health')
 @Public()
+// Probes come from the orchestrator and load balancers, often all from one address: never throttle them.
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   /** Once every migration has been seen applied, stop asking: new ones arrive with a restart. */
