@@ -21,5 +21,16 @@ const projects = [
   e2e('e2e-sqlite', '<rootDir>/test/support/env.sqlite.ts'),
 ];
 if (process.env.TEST_DATABASE_URL) projects.push(e2e('e2e-postgres', '<rootDir>/test/support/env.postgres.ts'));
+// PostgreSQL-only reliability suites (fault injection on throwaway servers, graceful shutdown,
+// concurrency invariants): test/reliability/*.pg-spec.ts — see RELIABILITY.md.
+if (process.env.TEST_DATABASE_URL) {
+  projects.push({
+    ...base,
+    displayName: 'reliability',
+    rootDir: '.',
+    testMatch: ['<rootDir>/test/reliability/**/*.pg-spec.ts'],
+    setupFiles: ['<rootDir>/test/support/env.postgres.ts'],
+  });
+}
 
 module.exports = { projects, maxWorkers: 2 };
