@@ -14,7 +14,6 @@ const e2e = (name, setup) => ({
   rootDir: '.',
   testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
   setupFiles: [setup],
-  testTimeout: 30_000,
 });
 const projects = [
   { ...base, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'], setupFiles: ['<rootDir>/test/support/env.unit.ts'] },
@@ -33,4 +32,4 @@ if (process.env.TEST_DATABASE_URL) {
   });
 }
 
-module.exports = { projects, maxWorkers: 2 };
+module.exports = { projects, maxWorkers: 2, testTimeout: 30_000 };

@@ -70,9 +70,12 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(
-      [this.subscriber, this.client].map((c) => (c?.isOpen ? c.quit().catch(() => c.disconnect()) : undefined)),
-    ).catch(() => undefined);
+    // A connected client flushes and quits; one still reconnecting is dropped at once.
+    for (const client of [this.subscriber, this.client]) {
+      if (!client?.isOpen) continue;
+      if (client.isReady) await client.quit().catch(() => client.destroy());
+      else client.destroy();
+    }
   }
 
   health(): CacheHealth {

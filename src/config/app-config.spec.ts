@@ -1,0 +1,51 @@
+import { ConfigError } from './environment';
+import { loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('serves the embedded default with no variables set', () => {
+    const config = loadConfig({ DATABASE_URL: undefined, NODE_ENV: 'development' });
+    expect(config.database).toMatchObject({ kind: 'sqlite', sqlitePath: './data/cornerstone.sqlite', migrateOnStart: true });
+    expect(config.redis).toBeNull();
+    expect(config.mongo).toBeNull();
+    expect(config.database.poolSize).toBe(5);
+  });
+
+  it('switches to PostgreSQL with production pool defaults and no migration on start', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u@db:5432/app',
+      JWT_SECRET: 'x'.repeat(32),
+    });
+    expect(config.database).toMatchObject({ kind: 'postgres', poolSize: 20, migrateOnStart: false, sqlitePath: null });
+  });
+
+  it('names the variable and the problem in one line', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: '99999' });
+    } catch (error) {
+      expect((error as Error).message).toMatch(/^Invalid configuration: PORT must not be greater than 65535 \(got 99999\)$/);
+    }
+  });
+
+  it('never echoes a secret value in the error', () => {
+    expect(() => loadConfig({ JWT_SECRET: 'short-secret' })).toThrow(/JWT_SECRET must be at least 32 characters$/);
+  });
+
+  it('requires a JWT secret in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: undefined })).toThrow(/JWT_SECRET must be set/);
+  });
+
+  it('rejects a database URL of an unknown kind', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL must be postgres/);
+  });
+
+  it('parses CORS origins and read replicas', () => {
+    const config = loadConfig({
+      CORS_ORIGINS: 'https://a.test, https://b.test',
+      DATABASE_READ_URLS: 'postgres://r1/db,postgres://r2/db',
+    });
+    expect(config.http.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
+    expect(config.database.readUrls).toEqual(['postgres://r1/db', 'postgres://r2/db']);
+  });
+});

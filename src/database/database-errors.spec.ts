@@ -1,0 +1,21 @@
+import { classifyDatabaseError } from './database-errors';
+
+describe('classifyDatabaseError', () => {
+  it.each([
+    [{ driverError: { code: '23505' } }, 'unique'],
+    [{ code: 'SQLITE_CONSTRAINT_UNIQUE' }, 'unique'],
+    [{ driverError: { code: '23503' } }, 'foreign_key'],
+    [{ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }, 'foreign_key'],
+    [{ driverError: { code: '57014' } }, 'timeout'],
+    [{ code: 'ECONNREFUSED' }, 'unavailable'],
+    [new Error('timeout exceeded when trying to connect'), 'unavailable'],
+    [new Error('Connection terminated unexpectedly'), 'unavailable'],
+  ])('classifies %j as %s', (error, kind) => {
+    expect(classifyDatabaseError(error)).toBe(kind);
+  });
+
+  it('leaves application errors alone', () => {
+    expect(classifyDatabaseError(new TypeError('x is undefined'))).toBeNull();
+    expect(classifyDatabaseError(undefined)).toBeNull();
+  });
+});
