@@ -15,7 +15,7 @@ import {
 
 /** Every variable the app reads. Each one is documented in .env.example. */
 const toInt = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : Number(value);
+  value === undefined || value === '' ? undefined : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1' ? true : value === false || value === 'false' || value === '0' ? false : value;
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
@@ -129,7 +129,10 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
   if (errors.length > 0) {
     const first = errors[0];
-    const why = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    // Type errors first: "must be an integer" says more than "must not be greater than".
+    const constraints = first.constraints ?? {};
+    const key = ['isInt', 'isBoolean', 'isString', 'isIn', 'matches'].find((k) => k in constraints);
+    const why = (key ? constraints[key] : Object.values(constraints)[0]) ?? 'is invalid';
     const shown = why.startsWith(first.property) ? why : `${first.property} ${why}`;
     const secret = /SECRET|PASSWORD/.test(first.property);
     const got = secret ? '' : ` (got ${JSON.stringify(first.value)})`;
