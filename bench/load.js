@@ -1,0 +1,71 @@
+'use strict';
+/**
+ * One load run, in its own process (so the load generator never shares an event loop with
+ * a server): autocannon with a warm-up, then the measured run. The spec comes as JSON in
+ * argv[2]; the result is printed as one JSON line on stdout.
+ *
+ * spec: { url, method, headers, body?, paths?: string[] (picked at random per request),
+ *         uniqueEmail?: true (body.email made unique per request), connections, warmupSec, durationSec }
+ */
+const autocannon = require('autocannon');
+
+const spec = JSON.parse(process.argv[2]);
+const base = new URL(spec.url);
+let counter = 0;
+const tag = `${process.pid}-${Date.now().toString(36)}`;
+
+function setupRequest(req) {
+  const out = { ...req };
+  if (spec.paths) out.path = spec.paths[Math.floor(Math.random() * spec.paths.length)];
+  if (spec.uniqueEmail) {
+    const body = { ...spec.body, email: `bench-${tag}-${counter++}@example.com` };
+    out.body = JSON.stringify(body);
+  }
+  return out;
+}
+
+function run(durationSec) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: base.origin,
+        connections: spec.connections,
+        pipelining: 1,
+        duration: durationSec,
+        timeout: 10,
+        requests: [
+          {
+            method: spec.method || 'GET',
+            path: base.pathname + base.search,
+            headers: { ...(spec.body ? { 'content-type': 'application/json' } : {}), ...spec.headers },
+            ...(spec.body ? { body: JSON.stringify(spec.body) } : {}),
+            setupRequest,
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    process.once('SIGTERM', () => instance.stop());
+  });
+}
+
+(async () => {
+  if (spec.warmupSec > 0) await run(spec.warmupSec);
+  const r = await run(spec.durationSec);
+  const codes = {};
+  for (const [code, v] of Object.entries(r.statusCodeStats || {})) codes[code] = v.count;
+  process.stdout.write(
+    `${JSON.stringify({
+      reqPerSec: Math.round(r.requests.average),
+      requests: r.requests.total,
+      latencyMs: { mean: r.latency.mean, p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+      errors: r.errors,
+      timeouts: r.timeouts,
+      non2xx: r.non2xx,
+      statusCodes: codes,
+    })}\n`,
+  );
+})().catch((error) => {
+  process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+});

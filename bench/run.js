@@ -1,0 +1,681 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm run bench [-- --quick] [-- --only a,b] [-- --no-build] [-- --no-cluster] [-- --no-redis] [-- --profile]`
+ *
+ * Builds the app into bench/.work/dist (so a concurrent `nest build` cannot pull it away),
+ * prepares PostgreSQL database `cornerstone_bench` (1M leads in one entity + 10k in each of
+ * 99 others; `--quick`: `cornerstone_bench_quick`, 100k + 1k), ANALYZEs once, records the
+ * EXPLAIN of every measured query, then measures the app (production settings), the bare
+ * baseline (bench/baseline/server.js) and the app in cluster mode, scenario by scenario,
+ * with autocannon in a separate process. Writes bench/results/<date>.json and prints a table.
+ * Bounded in time; stops every process it started. See bench/README.md.
+ */
+const { spawn, execFileSync } = require('node:child_process');
+const { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync, rmSync } = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const { join, resolve } = require('node:path');
+const { Client } = require('pg');
+const { SQL, encodeCursor, likePattern } = require('./baseline/queries');
+
+const ROOT = resolve(__dirname, '..');
+const WORK = join(__dirname, '.work');
+const DIST = join(WORK, 'dist');
+const PROBE_DIR = join(WORK, 'probe');
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const option = (name) => {
+  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  return args[i].includes('=') ? args[i].split('=').slice(1).join('=') : args[i + 1];
+};
+
+const QUICK = flag('quick');
+const ONLY = option('only') ? new Set(option('only').split(',')) : null;
+const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const DB_NAME = QUICK ? 'cornerstone_bench_quick' : 'cornerstone_bench';
+const DATABASE_URL = (() => {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${DB_NAME}`;
+  return u.toString();
+})();
+const REDIS_URL = flag('no-redis') ? undefined : process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
+const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
+const USER = { email: 'bench-user@cornerstone.test', password: 'bench-password-0123', username: 'benchuser' };
+const DATA = QUICK ? { main: 100_000, others: 99, perOther: 1_000 } : { main: 1_000_000, others: 99, perOther: 10_000 };
+const WARMUP_SEC = QUICK ? 1 : 3;
+const DURATION_SEC = QUICK ? 3 : 10;
+const CONNS = [50, 10];
+const TIME_LIMIT_MS = (QUICK ? 15 : 40) * 60_000;
+const PROD_POOL = 20;
+
+const children = new Set();
+const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- processes
+
+function killTree(child, signal = 'SIGTERM') {
+  try {
+    process.kill(-child.pid, signal); // each server runs in its own process group (detached)
+  } catch {
+    /* already gone */
+  }
+}
+
+async function stopServer(server) {
+  if (!server || server.exited) return;
+  killTree(server.child, 'SIGTERM');
+  const deadline = Date.now() + 8_000;
+  while (!server.exited && Date.now() < deadline) await sleep(50);
+  if (!server.exited) killTree(server.child, 'SIGKILL');
+  children.delete(server.child);
+}
+
+function stopAll() {
+  for (const child of children) killTree(child, 'SIGKILL');
+  children.clear();
+}
+process.on('exit', stopAll);
+for (const s of ['SIGINT', 'SIGTERM']) {
+  process.on(s, () => {
+    log(`${s}: stopping`);
+    stopAll();
+    process.exit(130);
+  });
+}
+setTimeout(() => {
+  log(`time limit (${TIME_LIMIT_MS / 60000} min) reached: stopping everything`);
+  stopAll();
+  process.exit(2);
+}, TIME_LIMIT_MS).unref();
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+async function httpJson(method, url, body, token) {
+  const r = await fetch(url, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: r.status, body: json };
+}
+
+/** Spawns a server and waits for `readyPath` to answer 200; returns it with its cold start. */
+async function startServer(name, nodeArgs, env, readyPath, { timeoutMs = 60_000 } = {}) {
+  const port = await freePort();
+  const t0 = process.hrtime.bigint();
+  const child = spawn(process.execPath, nodeArgs, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port), BENCH_PROBE_DIR: PROBE_DIR },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  children.add(child);
+  const server = { name, child, port, url: `http://127.0.0.1:${port}`, exited: false, output: '' };
+  const keep = (d) => {
+    server.output = (server.output + d.toString()).slice(-8_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.on('exit', (code, signal) => {
+    server.exited = true;
+    server.exitCode = code ?? signal;
+    children.delete(child);
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (server.exited) throw new Error(`${name} exited (${server.exitCode}) before ready:\n${server.output}`);
+    if (Date.now() > deadline) throw new Error(`${name} not ready after ${timeoutMs} ms:\n${server.output}`);
+    try {
+      const r = await fetch(server.url + readyPath);
+      if (r.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(15);
+  }
+  server.coldStartMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  return server;
+}
+
+/** pid and every descendant (cluster workers). */
+function processTree(pid) {
+  const out = [pid];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const kids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const k of kids ? kids.split(/\s+/) : []) out.push(...processTree(Number(k)));
+    }
+  } catch {
+    /* exited */
+  }
+  return out;
+}
+
+function rssMb(pid) {
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      /* exited */
+    }
+  }
+  return Math.round(kb / 1024);
+}
+
+function readProbes(pids) {
+  const out = [];
+  for (const pid of pids) {
+    try {
+      out.push(JSON.parse(readFileSync(join(PROBE_DIR, `${pid}.json`), 'utf8')));
+    } catch {
+      /* no probe (bare baseline has one too; primary of a cluster may not have written yet) */
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- load
+
+function runLoad(spec, server) {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [join(__dirname, 'load.js'), JSON.stringify(spec)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let out = '';
+    let err = '';
+    let rssMax = 0;
+    const pids = processTree(server.child.pid);
+    const resetAt = setTimeout(() => {
+      // The warm-up is over: start the event-loop-delay window and the RSS sampling.
+      for (const p of pids) {
+        try {
+          process.kill(p, 'SIGUSR2');
+        } catch {
+          /* gone */
+        }
+      }
+    }, spec.warmupSec * 1000 + 100);
+    const sampler = setInterval(() => {
+      rssMax = Math.max(rssMax, rssMb(server.child.pid));
+    }, 250);
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', async (code) => {
+      children.delete(child);
+      clearTimeout(resetAt);
+      clearInterval(sampler);
+      if (code !== 0) return rej(new Error(`load run failed (${code}): ${err}`));
+      await sleep(600); // one more probe snapshot covering the end of the window
+      const probes = readProbes(pids);
+      const result = JSON.parse(out.trim().split('\n').pop());
+      result.rssMaxMb = rssMax;
+      result.eventLoopDelayMs = probes.length
+        ? {
+            mean: Math.max(...probes.map((p) => p.meanMs)),
+            p99: Math.max(...probes.map((p) => p.p99Ms)),
+            max: Math.max(...probes.map((p) => p.maxMs)),
+          }
+        : null;
+      res(result);
+    });
+  });
+}
+
+// ---------------------------------------------------------------- data
+
+function build() {
+  if (flag('no-build') && existsSync(join(DIST, 'src', 'main.js'))) return log('reusing bench/.work/dist (--no-build)');
+  log('building the app into bench/.work/dist');
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build', '-p', 'bench/tsconfig.bench.json'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function ensureDatabase() {
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME]);
+    if (!rowCount) {
+      log(`creating database ${DB_NAME}`);
+      await admin.query(`CREATE DATABASE ${DB_NAME}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  const cli = join(DIST, 'src', 'cli.js');
+  if (existsSync(cli)) {
+    log('migrating (cli migrate up)');
+    execFileSync(process.execPath, [cli, 'migrate', 'up'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL, NODE_ENV: 'production', JWT_SECRET, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+}
+
+function appEnv(extra = {}) {
+  return {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    DATABASE_URL,
+    ...(REDIS_URL ? { REDIS_URL, REDIS_KEY_PREFIX: `bench-${process.pid}:` } : {}),
+    JWT_SECRET,
+    JWT_EXPIRES_IN: '12h',
+    LOG_LEVEL: 'warn',
+    THROTTLE_LIMIT: '1000000',
+    THROTTLE_TTL_SECONDS: '1',
+    DB_MIGRATE_ON_START: existsSync(join(DIST, 'src', 'cli.js')) ? 'false' : 'true',
+    ...extra,
+  };
+}
+
+async function benchUser(app) {
+  let r = await httpJson('POST', `${app.url}/v1/auth/login`, { login: USER.email, password: USER.password });
+  if (r.status !== 200) {
+    const reg = await httpJson('POST', `${app.url}/v1/auth/register`, { ...USER, firstName: 'Bench', lastName: 'User' });
+    if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
+    r = await httpJson('POST', `${app.url}/v1/auth/login`, { login: USER.email, password: USER.password });
+  }
+  if (r.status !== 200) throw new Error(`login failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return { token: r.body.accessToken, userId: r.body.user.id };
+}
+
+const entityName = (i) => (i === 'writes' ? 'Bench writes' : `Bench ${String(i).padStart(3, '0')}`);
+
+async function benchEntities(app, db, user) {
+  const wanted = [...Array.from({ length: DATA.others + 1 }, (_, i) => entityName(i)), entityName('writes')];
+  const existing = async () => {
+    const { rows } = await db.query(
+      `SELECT e.id, e.name FROM entities e JOIN user_memberships m ON m.entity_id = e.id
+       WHERE m.user_id = $1 AND e.name LIKE 'Bench %' AND e.is_active`,
+      [user.userId],
+    );
+    return new Map(rows.map((r) => [r.name, r.id]));
+  };
+  let have = await existing();
+  const missing = wanted.filter((n) => !have.has(n));
+  if (missing.length) log(`creating ${missing.length} entities through the API`);
+  for (const name of missing) {
+    const r = await httpJson('POST', `${app.url}/v1/entities`, { name }, user.token);
+    if (r.status !== 201) throw new Error(`create entity failed: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  have = await existing();
+  return { main: have.get(entityName(0)), others: wanted.slice(1, -1).map((n) => have.get(n)), writes: have.get(entityName('writes')) };
+}
+
+const FIRST = ['James', 'Mary', 'John', 'Patricia', 'Robert', 'Jennifer', 'Michael', 'Linda', 'William', 'Elizabeth', 'David', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica', 'Thomas', 'Sarah', 'Charles', 'Karen', 'Amelia', 'Noah', 'Olivia', 'Liam', 'Emma', 'Lucas', 'Mia', 'Hugo', 'Chloe', 'Leo'];
+const LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee', 'Perez', 'Thompson', 'White', 'Harris', 'Sanchez', 'Clark', 'Ramirez', 'Lewis', 'Robinson', 'Walker', 'Young', 'Allen', 'King', 'Wright', 'Scott', 'Torres', 'Nguyen', 'Hill', 'Flores'];
+
+/** Fallback when the CLI has no seed-demo: one INSERT … SELECT generate_series per 100k rows. */
+async function seedWithSql(db, entityId, from, count) {
+  const arr = (a) => `ARRAY[${a.map((s) => `'${s}'`).join(',')}]`;
+  for (let start = from; start < from + count; start += 100_000) {
+    const end = Math.min(start + 100_000, from + count) - 1;
+    await db.query(
+      `INSERT INTO leads (id, entity_id, first_name, last_name, email, status, reached_out_at, notes, created_at, updated_at)
+       SELECT gen_random_uuid(), $1, f, l, lower(f) || '.' || lower(l) || '.' || g || '@example.com',
+              CASE WHEN g % 5 = 0 THEN 'REACHED_OUT' ELSE 'PENDING' END,
+              CASE WHEN g % 5 = 0 THEN ts + interval '1 hour' END,
+              CASE WHEN g % 3 = 0 THEN 'Met at a conference' END, ts, ts
+       FROM (SELECT g, (${arr(FIRST)})[1 + (hashint4(g) & 2147483647) % ${FIRST.length}] AS f,
+                       (${arr(LAST)})[1 + (hashint4(g + 1000003) & 2147483647) % ${LAST.length}] AS l,
+                       timestamptz '2026-01-01' - g * interval '20 seconds' - (g % 997) * interval '1 millisecond' AS ts
+             FROM generate_series($2::int, $3::int) g) s`,
+      [entityId, start, end],
+    );
+  }
+}
+
+function cliHasSeedDemo() {
+  const cli = join(DIST, 'src', 'cli.js');
+  if (!existsSync(cli)) return false;
+  try {
+    const help = execFileSync(process.execPath, [cli, '--help'], { cwd: ROOT, env: { ...process.env, DATABASE_URL, JWT_SECRET, NODE_ENV: 'production' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return help.includes('seed-demo');
+  } catch (error) {
+    return String(error.stdout || '').includes('seed-demo');
+  }
+}
+
+async function seed(db, entities) {
+  const useCli = option('seed') !== 'sql' && cliHasSeedDemo();
+  const targets = [[entities.main, DATA.main], ...entities.others.map((id) => [id, DATA.perOther])];
+  const { rows } = await db.query('SELECT entity_id, count(*)::int AS n FROM leads WHERE entity_id = ANY($1) GROUP BY 1', [targets.map((t) => t[0])]);
+  const have = new Map(rows.map((r) => [r.entity_id, r.n]));
+  const todo = targets.filter(([id, n]) => (have.get(id) ?? 0) < n);
+  if (!todo.length) {
+    log('data present: reusing it');
+    return { seeded: false, via: 'reused' };
+  }
+  const total = todo.reduce((s, [id, n]) => s + n - (have.get(id) ?? 0), 0);
+  log(`seeding ${total.toLocaleString()} leads in ${todo.length} entities via ${useCli ? 'cli seed-demo' : 'SQL generate_series'}`);
+  const t0 = Date.now();
+  for (const [id, n] of todo) {
+    const missing = n - (have.get(id) ?? 0);
+    if (useCli) {
+      execFileSync(process.execPath, [join(DIST, 'src', 'cli.js'), 'seed-demo', '--leads', String(missing), '--entity', id], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL, NODE_ENV: 'production', JWT_SECRET, LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    } else {
+      await seedWithSql(db, id, (have.get(id) ?? 0) + 1, missing);
+    }
+  }
+  log(`seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { seeded: true, via: useCli ? 'cli seed-demo' : 'sql', seconds: (Date.now() - t0) / 1000 };
+}
+
+async function samples(db, entities) {
+  const main = entities.main;
+  const ids = (await db.query(`SELECT id FROM leads TABLESAMPLE SYSTEM (1) WHERE entity_id = $1 LIMIT 1000`, [main])).rows.map((r) => r.id);
+  const positions = (
+    await db.query(`SELECT created_at, id FROM leads TABLESAMPLE SYSTEM (2) WHERE entity_id = $1 LIMIT 400`, [main])
+  ).rows.map((r) => encodeCursor(r.created_at, r.id));
+  const common = (
+    await db.query(
+      `SELECT lower(substr(last_name, 1, 3)) AS f, count(*) AS n FROM leads TABLESAMPLE SYSTEM (1)
+       WHERE entity_id = $1 AND length(last_name) >= 3 GROUP BY 1 ORDER BY 2 DESC LIMIT 1`,
+      [main],
+    )
+  ).rows[0].f;
+  let absent = null;
+  for (const candidate of ['qzx', 'xqj', 'zqv', 'jqx']) {
+    const hit = await db.query(
+      `SELECT 1 FROM leads WHERE entity_id = $1 AND (first_name ILIKE $2 OR last_name ILIKE $2 OR email ILIKE $2) LIMIT 1`,
+      [main, likePattern(candidate)],
+    );
+    if (!hit.rowCount) {
+      absent = candidate;
+      break;
+    }
+  }
+  const counts = (await db.query(`SELECT count(*)::int AS n FROM leads WHERE entity_id = $1`, [main])).rows[0].n;
+  const total = (await db.query(`SELECT count(*)::int AS n FROM leads`)).rows[0].n;
+  return { ids, cursors: positions, common, absent, mainLeads: counts, totalLeads: total };
+}
+
+async function explainAll(db, entities, s, userId) {
+  const first = s.cursors[0] && JSON.parse(Buffer.from(s.cursors[0], 'base64url').toString('utf8'));
+  const plans = {};
+  const queries = {
+    membership: [SQL.membership, [userId, entities.main]],
+    me: [SQL.me, [userId]],
+    leadById: [SQL.leadById, [entities.main, s.ids[0]]],
+    firstPage: [SQL.firstPage, [entities.main, 21]],
+    deepCursor: [SQL.cursorPage, [entities.main, first[0], first[1], 21]],
+    statusFilter: [SQL.statusPage, [entities.main, 'REACHED_OUT', 21]],
+    searchCommon: [SQL.searchPage, [entities.main, likePattern(s.common), 21]],
+    searchAbsent: [SQL.searchPage, [entities.main, likePattern(s.absent), 21]],
+  };
+  for (const [name, [text, values]] of Object.entries(queries)) {
+    const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
+    plans[name] = rows.map((r) => r['QUERY PLAN']).join('\n');
+  }
+  await db.query('BEGIN');
+  const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${SQL.createLead}`, [entities.writes, 'Plan', 'Check', `plan-${Date.now()}@example.com`, null, new Date()]);
+  await db.query('ROLLBACK');
+  plans.createLead = rows.map((r) => r['QUERY PLAN']).join('\n');
+  return plans;
+}
+
+// ---------------------------------------------------------------- scenarios
+
+function scenarios(ctx) {
+  const leads = `/v1/entities/${ctx.entities.main}/leads`;
+  const auth = { authorization: `Bearer ${ctx.token}` };
+  return [
+    { name: 'health/live', path: '/health/live', bare: true },
+    { name: 'auth/me', path: '/v1/auth/me', headers: auth, bare: true },
+    { name: 'lead by id', paths: ctx.s.ids.map((id) => `${leads}/${id}`), headers: auth, bare: true, target: true, cluster: true },
+    { name: 'leads first page', path: `${leads}?limit=20`, headers: auth, bare: true, target: true, cluster: true },
+    { name: 'leads deep cursor', paths: ctx.s.cursors.map((c) => `${leads}?limit=20&cursor=${c}`), headers: auth, bare: true },
+    { name: 'leads status filter', path: `${leads}?limit=20&status=REACHED_OUT`, headers: auth, bare: true },
+    { name: `leads search common (${ctx.s.common})`, key: 'search common', path: `${leads}?limit=20&search=${ctx.s.common}`, headers: auth, bare: true },
+    { name: `leads search absent (${ctx.s.absent})`, key: 'search absent', path: `${leads}?limit=20&search=${ctx.s.absent}`, headers: auth, bare: true },
+    {
+      name: 'lead create',
+      method: 'POST',
+      path: `/v1/entities/${ctx.entities.writes}/leads`,
+      body: { firstName: 'Bench', lastName: 'Writer', email: 'x@example.com', notes: 'created by the bench' },
+      uniqueEmail: true,
+      headers: auth,
+      bare: true,
+      target: true,
+      write: true,
+      cluster: true,
+    },
+    { name: 'login (scrypt)', method: 'POST', path: '/v1/auth/login', body: { login: USER.email, password: USER.password }, conns: [4], write: true },
+  ].filter((sc) => !ONLY || ONLY.has(sc.key || sc.name));
+}
+
+function spec(sc, server, conns) {
+  return {
+    url: server.url + (sc.path || sc.paths[0]),
+    method: sc.method || 'GET',
+    headers: sc.headers || {},
+    body: sc.body,
+    paths: sc.paths,
+    uniqueEmail: sc.uniqueEmail,
+    connections: conns,
+    warmupSec: WARMUP_SEC,
+    durationSec: DURATION_SEC,
+  };
+}
+
+async function measure(results, sc, server, kind, conns) {
+  const r = await runLoad(spec(sc, server, conns), server);
+  const row = { scenario: sc.key || sc.name, label: sc.name, server: kind, conns, ...r };
+  results.runs.push(row);
+  const bad = r.errors + r.timeouts + r.non2xx;
+  log(
+    `${kind.padEnd(7)} ${sc.name.padEnd(30)} c=${String(conns).padStart(2)}  ${String(r.reqPerSec).padStart(6)} req/s  p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms  RSS ${r.rssMaxMb} MB${bad ? `  errors/non2xx ${bad} ${JSON.stringify(r.statusCodes)}` : ''}`,
+  );
+  return row;
+}
+
+// ---------------------------------------------------------------- report
+
+function evaluate(results) {
+  const find = (scenario, server, conns) => results.runs.find((r) => r.scenario === scenario && r.server === server && r.conns === conns);
+  const checks = [];
+  for (const scenario of ['lead by id', 'leads first page', 'lead create']) {
+    const a = find(scenario, 'app', 50);
+    const b = find(scenario, 'bare', 50);
+    if (!a || !b) continue;
+    const ratio = a.reqPerSec / b.reqPerSec;
+    checks.push({ target: `${scenario}: app ≥ 0.70 × bare req/s (50 conns)`, value: +ratio.toFixed(2), met: ratio >= 0.7 });
+    const p99 = a.latencyMs.p99 / b.latencyMs.p99;
+    checks.push({ target: `${scenario}: app p99 ≤ 1.5 × bare p99 (50 conns)`, value: +p99.toFixed(2), met: p99 <= 1.5 });
+  }
+  for (const r of results.runs.filter((x) => x.server === 'app' && x.conns === 10 && !/create|login/.test(x.scenario))) {
+    checks.push({ target: `${r.scenario}: p99 < 50 ms at 10 conns`, value: r.latencyMs.p99, met: r.latencyMs.p99 < 50 });
+  }
+  const errored = results.runs.filter((x) => x.server === 'app' && x.errors + x.timeouts + x.non2xx > 0);
+  checks.push({ target: 'no errors or non-2xx (app, every scenario)', value: errored.map((x) => `${x.scenario}@${x.conns}`).join(', ') || 'none', met: errored.length === 0 });
+  for (const conns of CONNS) {
+    const f = find('leads first page', 'app', conns);
+    const d = find('leads deep cursor', 'app', conns);
+    if (f && d) {
+      const ratio = d.latencyMs.p50 / f.latencyMs.p50;
+      checks.push({ target: `deep cursor p50 within 20% of first page p50 (${conns} conns)`, value: +ratio.toFixed(2), met: ratio <= 1.2 });
+    }
+  }
+  const rss = Math.max(0, ...results.runs.filter((x) => x.server === 'app').map((x) => x.rssMaxMb));
+  checks.push({ target: 'app RSS under load < 250 MB', value: rss, met: rss < 250 });
+  const cold = results.coldStartMs.app;
+  if (cold) checks.push({ target: 'cold start to /health/ready < 1.5 s (median)', value: cold.median, met: cold.median < 1500 });
+  return checks;
+}
+
+function printTable(results) {
+  const bareOf = (r) => results.runs.find((b) => b.server === 'bare' && b.scenario === r.scenario && b.conns === r.conns);
+  const appOf = (r) => results.runs.find((b) => b.server === 'app' && b.scenario === r.scenario && b.conns === r.conns);
+  const lines = [];
+  const row = (cells) => lines.push(`| ${cells.join(' | ')} |`);
+  row(['scenario', 'server', 'conns', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'err/non2xx', 'RSS MB', 'ELD p99 ms', '÷ baseline (req/s, p99)']);
+  row(['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '---']);
+  const order = [...results.runs].sort((a, b) => {
+    const s = (x) => results.scenarioOrder.indexOf(x.scenario);
+    return s(a) - s(b) || b.conns - a.conns || ['app', 'bare', 'cluster'].indexOf(a.server) - ['app', 'bare', 'cluster'].indexOf(b.server);
+  });
+  for (const r of order) {
+    const base = r.server === 'bare' ? null : bareOf(r);
+    let ratio = base ? `${(r.reqPerSec / base.reqPerSec).toFixed(2)}, ${(r.latencyMs.p99 / base.latencyMs.p99).toFixed(2)}` : '';
+    if (r.server === 'cluster') {
+      const single = appOf(r);
+      if (single) ratio += `${ratio ? '; ' : ''}÷ single ${(r.reqPerSec / single.reqPerSec).toFixed(2)}`;
+    }
+    row([
+      r.label,
+      r.server,
+      r.conns,
+      r.reqPerSec.toLocaleString('en-US'),
+      r.latencyMs.p50,
+      r.latencyMs.p90,
+      r.latencyMs.p99,
+      r.errors + r.timeouts + r.non2xx,
+      r.rssMaxMb,
+      r.eventLoopDelayMs ? r.eventLoopDelayMs.p99 : '',
+      ratio,
+    ]);
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const started = Date.now();
+  rmSync(PROBE_DIR, { recursive: true, force: true });
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  build();
+  await ensureDatabase();
+  const probe = ['-r', join(__dirname, 'probe.js')];
+  const profile = flag('profile') ? ['--cpu-prof', `--cpu-prof-dir=${join(__dirname, 'results')}`] : [];
+  const appArgs = [...probe, ...profile, join(DIST, 'src', 'main.js')];
+
+  const results = {
+    date: new Date().toISOString(),
+    commit: (() => {
+      try {
+        return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+      } catch {
+        return null;
+      }
+    })(),
+    mode: QUICK ? 'quick' : 'full',
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, platform: `${os.type()} ${os.release()}` },
+    note: 'autocannon, the servers, PostgreSQL and Redis all share the same cores of this machine; absolute figures are for this machine only, compare ratios to the bare baseline measured in the same run',
+    settings: { warmupSec: WARMUP_SEC, durationSec: DURATION_SEC, conns: CONNS, pipelining: 1, database: DB_NAME, redis: !!REDIS_URL, dbPool: PROD_POOL, node_env: 'production' },
+    data: {},
+    coldStartMs: {},
+    idleRssMb: {},
+    plans: {},
+    runs: [],
+  };
+
+  let app = await startServer('app', appArgs, appEnv({ DB_MIGRATE_ON_START: 'true' }), '/health/ready');
+  const db = new Client({ connectionString: DATABASE_URL });
+  await db.connect();
+  let bare;
+  try {
+    const user = await benchUser(app);
+    const entities = await benchEntities(app, db, user);
+    results.data.seed = await seed(db, entities);
+    log('ANALYZE leads (once)');
+    await db.query('ANALYZE');
+    const s = await samples(db, entities);
+    results.data = { ...results.data, mainEntity: entities.main, mainEntityLeads: s.mainLeads, totalLeads: s.totalLeads, searchCommon: s.common, searchAbsent: s.absent };
+    log(`data: ${s.mainLeads.toLocaleString()} leads in the main entity, ${s.totalLeads.toLocaleString()} in all; search fragments "${s.common}" (common), "${s.absent}" (absent)`);
+    results.plans = await explainAll(db, entities, s, user.userId);
+
+    // Cold start with production settings: three fresh starts, median.
+    await stopServer(app);
+    const colds = [];
+    for (let i = 0; i < 3; i++) {
+      const probeApp = await startServer('app', [join(DIST, 'src', 'main.js')], appEnv(), '/health/ready');
+      colds.push(Math.round(probeApp.coldStartMs));
+      await stopServer(probeApp);
+    }
+    results.coldStartMs.app = { runs: colds, median: [...colds].sort((a, b) => a - b)[1] };
+    app = await startServer('app', appArgs, appEnv(), '/health/ready');
+    bare = await startServer('bare', [...probe, join(__dirname, 'baseline', 'server.js')], { DATABASE_URL, JWT_SECRET, DATABASE_POOL_SIZE: String(PROD_POOL) }, '/health/live');
+    results.coldStartMs.bare = { runs: [Math.round(bare.coldStartMs)], median: Math.round(bare.coldStartMs) };
+    await sleep(1000);
+    results.idleRssMb = { app: rssMb(app.child.pid), bare: rssMb(bare.child.pid) };
+    log(`cold start app ${colds.join('/')} ms, bare ${results.coldStartMs.bare.median} ms; idle RSS app ${results.idleRssMb.app} MB, bare ${results.idleRssMb.bare} MB`);
+
+    const ctx = { token: user.token, entities, s };
+    const list = scenarios(ctx);
+    results.scenarioOrder = list.map((sc) => sc.key || sc.name);
+    for (const sc of list) {
+      for (const conns of sc.conns || CONNS) {
+        await measure(results, sc, app, 'app', conns);
+        if (sc.bare) await measure(results, sc, bare, 'bare', conns);
+      }
+    }
+    await stopServer(bare);
+    await stopServer(app);
+
+    if (!flag('no-cluster')) {
+      const workers = os.availableParallelism();
+      const cluster = await startServer('cluster', [...probe, join(DIST, 'src', 'cluster.js')], appEnv({ WEB_CONCURRENCY: String(workers) }), '/health/ready');
+      results.coldStartMs.cluster = { runs: [Math.round(cluster.coldStartMs)], median: Math.round(cluster.coldStartMs), note: 'to the first worker ready' };
+      await sleep(3000); // the other workers fork once the first one listens
+      results.settings.clusterWorkers = workers;
+      for (const sc of list.filter((x) => x.cluster)) await measure(results, sc, cluster, 'cluster', 50);
+      await stopServer(cluster);
+    }
+  } finally {
+    await db.end().catch(() => undefined);
+    await stopServer(bare);
+    await stopServer(app);
+  }
+
+  results.targets = evaluate(results);
+  results.elapsedSec = Math.round((Date.now() - started) / 1000);
+  const file = join(__dirname, 'results', `${results.date.slice(0, 10)}${QUICK ? '-quick' : ''}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const table = printTable(results);
+  process.stdout.write(`\nCornerstone bench (${results.mode}, commit ${results.commit}) — ${results.note}\n\n${table}\n\n`);
+  process.stdout.write(`cold start to ready: app median ${results.coldStartMs.app?.median} ms, bare ${results.coldStartMs.bare?.median} ms${results.coldStartMs.cluster ? `, cluster ${results.coldStartMs.cluster.median} ms` : ''}; idle RSS app ${results.idleRssMb.app} MB, bare ${results.idleRssMb.bare} MB\n\n`);
+  for (const t of results.targets) process.stdout.write(`${t.met ? 'MET   ' : 'MISSED'} ${t.target}: ${t.value}\n`);
+  process.stdout.write(`\nwritten ${file} (${results.elapsedSec} s)\n`);
+}
+
+main()
+  .then(() => {
+    stopAll();
+    process.exit(0);
+  })
+  .catch((error) => {
+    log(`failed: ${error.stack || error.message}`);
+    stopAll();
+    process.exit(1);
+  });

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { createScratchDatabase } from '../support/databases';
+import { AppProcess, call, ensureBuilt, startAppProcess } from './app-process';
+
+/**
+ * Two app processes (`node dist/src/main`) share one PostgreSQL database and one Redis key
+ * prefix and nothing else, as two instances behind a load balancer do. A write through one
+ * is seen through the other at once (no stale cached read), and the rate limit counts
+ * requests across both.
+ */
+const adminUrl = process.env.TEST_DATABASE_URL;
+const redisUrl = process.env.TEST_REDIS_URL;
+const reason = !adminUrl || !redisUrl ? 'TEST_DATABASE_URL and TEST_REDIS_URL are required (two instances share PostgreSQL and Redis)' : null;
+if (reason) process.stderr.write(`two-instances: skipped: ${reason}\n`);
+const suite = reason ? describe.skip : describe;
+
+const THROTTLE_LIMIT = 40;
+const ADMIN = { email: 'scale-admin@example.com', password: 'scale-admin-password-1' };
+
+suite('two app instances on one PostgreSQL and one Redis', () => {
+  let a: AppProcess;
+  let b: AppProcess;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    const scratch = await createScratchDatabase(adminUrl!, 'scale');
+    drop = scratch.drop;
+    const env = {
+      NODE_ENV: 'test',
+      DATABASE_URL: scratch.url,
+      REDIS_URL: redisUrl!,
+      REDIS_KEY_PREFIX: `cs-scale-${randomBytes(4).toString('hex')}:`,
+      JWT_SECRET: 'scale-secret-scale-secret-scale-secret-0123',
+      THROTTLE_LIMIT: String(THROTTLE_LIMIT),
+      THROTTLE_TTL_SECONDS: '60',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+    };
+    // The first instance migrates; the second starts on the migrated database, as a rolling deploy does.
+    a = await startAppProcess({ ...env, DB_MIGRATE_ON_START: 'true' });
+    b = await startAppProcess({ ...env, DB_MIGRATE_ON_START: 'false' });
+  }, 120_000);
+
+  afterAll(async () => {
+    const codes = await Promise.all([a?.stop(), b?.stop()]);
+    await drop?.();
+    expect(codes).toEqual([0, 0]); // both drain and exit 0 on SIGTERM
+  }, 30_000);
+
+  async function register(base: string, tag: string) {
+    const email = `${tag}-${randomBytes(3).toString('hex')}@example.com`;
+    const r = await call(base, 'POST', '/v1/auth/register', { body: { email, password: 'correct horse battery' } });
+    expect(r.status).toBe(201);
+    return { id: r.body.user.id as string, token: r.body.accessToken as string };
+  }
+
+  it('shows a profile change made through one instance in the next read through the other', async () => {
+    const user = await register(a.url, 'profile');
+    // B reads (and caches) the user first.
+    const before = await call(b.url, 'GET', '/v1/auth/me', { token: user.token });
+    expect(before.status).toBe(200);
+    expect(before.body.firstName).toBeNull();
+    for (const [name, writer, reader] of [['Ada', a, b], ['Grace', b, a], ['Edsger', a, b]] as const) {
+      const write = await call(writer.url, 'PATCH', '/v1/users/me', { token: user.token, body: { firstName: name } });
+      expect(write.status).toBe(200);
+      const read = await call(reader.url, 'GET', '/v1/auth/me', { token: user.token });
+      expect(read.status).toBe(200);
+      expect(read.body.firstName).toBe(name);
+      const byId = await call(reader.url, 'GET', `/v1/users/${user.id}`, { token: user.token });
+      expect(byId.body.firstName).toBe(name);
+    }
+  });
+
+  it('refuses a token on the other instance right after the user is deactivated', async () => {
+    const user = await register(b.url, 'deactivate');
+    expect((await call(b.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(200); // cached on B
+    const admin = await call(a.url, 'POST', '/v1/auth/login', { body: { login: ADMIN.email, password: ADMIN.password } });
+    expect(admin.status).toBe(200);
+    const off = await call(a.url, 'POST', `/v1/users/${user.id}/deactivate`, { token: admin.body.accessToken });
+    expect(off.status).toBe(200);
+    expect((await call(b.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(401);
+    expect((await call(a.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(401);
+  });
+
+  it('counts the rate limit across both instances (429 with Retry-After on the instance that saw none of the requests)', async () => {
+    const user = await register(a.url, 'throttle');
+    // Spend the whole budget of GET /v1/users/:id on A only …
+    let spent = 0;
+    let last = 200;
+    while (last !== 429 && spent < THROTTLE_LIMIT * 2) {
+      last = (await call(a.url, 'GET', `/v1/users/${user.id}`, { token: user.token })).status;
+      spent++;
+    }
+    expect(last).toBe(429);
+    expect(spent).toBeLessThanOrEqual(THROTTLE_LIMIT + 1);
+    // … then B, which served none of them, refuses the same client too.
+    const onB = await call(b.url, 'GET', `/v1/users/${user.id}`, { token: user.token });
+    expect(onB.status).toBe(429);
+    expect(Number(onB.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(onB.headers.get('content-type')).toContain('application/problem+json');
+  });
+});
