@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   let config;
   try {
     // The CLI migrates explicitly (`migrate up`); it never migrates as a side effect.
-    config = loadConfig({ DB_MIGRATE_ON_START: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+    config = loadConfig({ DB_MIGRATE_ON_START: 'false' }, { LOG_LEVEL: 'warn' });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -61,8 +61,12 @@ export function readEnvironment(): Record<string, string | undefined> {
   return { ...fileVars, ...process.env };
 }
 
-export function loadConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
-  const env = validateEnvironment({ ...readEnvironment(), ...overrides });
+/** `overrides` win over the environment; `defaults` only fill what the environment leaves unset. */
+export function loadConfig(
+  overrides: Record<string, string | undefined> = {},
+  defaults: Record<string, string> = {},
+): AppConfig {
+  const env = validateEnvironment({ ...defaults, ...readEnvironment(), ...overrides });
   const url = env.DATABASE_URL ?? `sqlite:${DEFAULT_SQLITE_PATH}`;
   const kind = databaseKindOf(url);
   const sqlitePath = kind === 'sqlite' ? url.slice('sqlite:'.length) : null;
