@@ -1,0 +1,328 @@
+import { randomUUID } from 'node:crypto';
+import { Actor, ADMIN_ENV, buildWorld, World } from '../support/actors';
+import {
+  buildPath,
+  entityParamOf,
+  isIdParam,
+  listOperations,
+  Operation,
+  Parameter,
+  sampleObject,
+  Schema,
+  typeOf,
+} from '../support/openapi-operations';
+import { rowCounts } from '../support/row-counts';
+import { startTestApp, TestApp } from '../support/test-app';
+
+/**
+ * Hostile input for every operation of /docs-json, no per-route code: each category below
+ * loops over the whole route table. Callers are real users who pass the route's guard
+ * (platform admin on admin routes, the entity owner elsewhere), so requests reach parsing
+ * and validation. Expectations: 4xx problem+json, never 5xx, every table's row count
+ * unchanged, Object.prototype untouched.
+ */
+
+interface HostileRequest {
+  name: string;
+  path?: string;
+  query?: string;
+  /** Raw body text (sent as is) */
+  payload?: string | Buffer;
+  contentType?: string | null;
+}
+
+interface Response {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+jest.setTimeout(300_000);
+
+describe('hostile input on every operation of the OpenAPI document', () => {
+  let t: TestApp;
+  let world: World;
+  let ops: Operation[];
+  let baseline: Record<string, number>;
+  const protoBefore = Object.getOwnPropertyNames(Object.prototype).sort();
+
+  beforeAll(async () => {
+    t = await startTestApp({ label: 'hostile', env: ADMIN_ENV });
+    world = await buildWorld(t);
+    const doc = await t.http.get('/docs-json').expect(200);
+    ops = listOperations(doc.body);
+    baseline = await rowCounts(t.db);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const actorFor = (op: Operation): Actor | undefined =>
+    op.access?.kind === 'admin' ? world.admin : op.access?.kind === 'public' ? undefined : world.owner;
+
+  async function send(op: Operation, req: HostileRequest): Promise<Response> {
+    const actor = actorFor(op);
+    const headers: Record<string, string> = {};
+    if (actor) headers.authorization = `Bearer ${actor.token}`;
+    if (req.contentType !== null && req.payload !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
+    const url = (req.path ?? buildPath(op, world.entityId)) + (req.query ? `?${req.query}` : '');
+    const res = await t.app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({ method: op.method.toUpperCase() as 'GET', url, headers, payload: req.payload });
+    return { status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), body: res.body };
+  }
+
+  /** A 4xx problem+json whose body agrees with the status line. */
+  function rejection(res: Response): string | null {
+    if (res.status < 400 || res.status >= 500) return `status ${res.status}`;
+    if (!res.contentType.startsWith('application/problem+json')) return `status ${res.status} but content-type ${res.contentType}`;
+    try {
+      const problem = JSON.parse(res.body);
+      if (problem.status !== res.status || typeof problem.type !== 'string' || typeof problem.detail !== 'string') {
+        return `malformed problem body`;
+      }
+      if (/\bat .+\.(js|ts):\d+/.test(res.body)) return 'stack trace in the body';
+    } catch {
+      return 'body is not JSON';
+    }
+    return null;
+  }
+
+  async function expectAllRejected(build: (op: Operation) => HostileRequest[], filter: (op: Operation) => boolean) {
+    const failures: string[] = [];
+    let sent = 0;
+    for (const op of ops.filter(filter)) {
+      for (const req of build(op)) {
+        const res = await send(op, req);
+        sent++;
+        const why = rejection(res);
+        if (why) failures.push(`${op.label} — ${req.name}: ${why} ${res.body.slice(0, 200)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(await rowCounts(t.db)).toEqual(baseline);
+    return sent;
+  }
+
+  const hasJsonBody = (op: Operation) => op.body !== undefined;
+  const json = (value: unknown) => JSON.stringify(value);
+  const validBody = (op: Operation) => sampleObject(op.body);
+  const fields = (op: Operation) => Object.entries(op.body?.properties ?? {});
+
+  it('finds the operations to attack in the OpenAPI document', () => {
+    expect(ops.length).toBeGreaterThan(3);
+    expect(ops.filter(hasJsonBody).length).toBeGreaterThan(0);
+  });
+
+  it('refuses malformed, empty, non-object, deep, poisoned and oversized JSON bodies', async () => {
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    const deepObject = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+    const sent = await expectAllRejected(
+      (op) => {
+        const valid = validBody(op);
+        const first = Object.keys(op.body?.properties ?? {})[0] ?? 'name';
+        return [
+          { name: 'malformed JSON', payload: '{"a": ' },
+          { name: 'JSON with a trailing comma', payload: '{"a":1,}' },
+          { name: 'NaN literal', payload: '{"a": NaN}' },
+          { name: 'empty JSON body', payload: '' },
+          { name: 'array body', payload: '[]' },
+          { name: 'array of valid bodies', payload: json([valid, valid]) },
+          { name: 'string body', payload: '"hello"' },
+          { name: 'number body', payload: '42' },
+          { name: 'boolean body', payload: 'true' },
+          { name: 'depth 10,000 array', payload: deep },
+          { name: 'depth 10,000 object', payload: deepObject },
+          { name: '__proto__ at the top', payload: `{"__proto__":{"polluted":true,"isAdmin":true},${json(valid).slice(1)}` },
+          { name: '__proto__ inside a field', payload: json({ ...valid, [first]: 'x' }).replace(/}$/, ',"nested":{"__proto__":{"polluted":true}}}') },
+          { name: 'constructor.prototype', payload: `{"constructor":{"prototype":{"polluted":true}},${json(valid).slice(1)}` },
+          { name: '2 MiB body', payload: json({ ...valid, [first]: 'x'.repeat(2 * 1024 * 1024) }) },
+          { name: 'text/plain', payload: json(valid), contentType: 'text/plain' },
+          { name: 'form-urlencoded', payload: 'a=1&b=2', contentType: 'application/x-www-form-urlencoded' },
+          { name: 'application/xml', payload: '<a>1</a>', contentType: 'application/xml' },
+          { name: 'no Content-Type', payload: json(valid), contentType: null },
+          { name: 'application/jsonp', payload: json(valid), contentType: 'application/jsonp' },
+          { name: 'multipart/form-data on a JSON route', payload: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n', contentType: 'multipart/form-data; boundary=x' },
+          { name: 'JSON declared, binary sent', payload: Buffer.from([0xff, 0xfe, 0x00, 0x01]) },
+        ];
+      },
+      hasJsonBody,
+    );
+    expect(sent).toBeGreaterThan(0);
+  });
+
+  it('refuses unknown fields, missing required fields and nulls in required fields', async () => {
+    await expectAllRejected(
+      (op) => {
+        const valid = validBody(op);
+        const documented = Object.keys(op.body?.properties ?? {});
+        const cases: HostileRequest[] = [{ name: 'unknown field', payload: json({ ...valid, unexpectedField: 'x' }) }];
+        // Privilege fields smuggled into a body that does not document them.
+        for (const [key, value] of Object.entries({ isAdmin: true, role: 'owner', id: randomUUID(), entityId: randomUUID(), userId: randomUUID() })) {
+          if (!documented.includes(key)) cases.push({ name: `undocumented ${key}`, payload: json({ ...valid, [key]: value }) });
+        }
+        for (const field of op.body?.required ?? []) {
+          const { [field]: _omitted, ...rest } = valid;
+          cases.push({ name: `missing required ${field}`, payload: json(rest) });
+          cases.push({ name: `null in required ${field}`, payload: json({ ...valid, [field]: null }) });
+        }
+        return cases;
+      },
+      hasJsonBody,
+    );
+  });
+
+  it('refuses wrong types, 100 KB strings, operator objects and absurd numbers in every field', async () => {
+    const wrongTypes: Record<string, unknown[]> = {
+      string: [12345, true, ['a'], { a: 1 }],
+      integer: ['12', 'abc', true, 1.5, [1], { a: 1 }],
+      number: ['12', 'abc', true, [1], { a: 1 }],
+      boolean: ['true', 1, 'yes', [true]],
+      array: ['x', 1, { a: 1 }],
+      object: ['x', 1, [1], true],
+      enum: ['definitely-not-a-member', 12345, ['x']],
+    };
+    await expectAllRejected(
+      (op) => {
+        const valid = validBody(op);
+        const cases: HostileRequest[] = [];
+        for (const [field, schema] of fields(op)) {
+          const type = typeOf(schema);
+          for (const value of wrongTypes[type] ?? []) {
+            cases.push({ name: `${field} (${type}) = ${json(value)}`, payload: json({ ...valid, [field]: value }) });
+          }
+          cases.push({ name: `${field} = {"$gt":""}`, payload: json({ ...valid, [field]: { $gt: '' } }) });
+          cases.push({ name: `${field} = {"$ne":null}`, payload: json({ ...valid, [field]: { $ne: null } }) });
+          if (type === 'string' || type === 'enum') {
+            cases.push({ name: `${field} = 100 KB string`, payload: json({ ...valid, [field]: 'a'.repeat(100 * 1024) }) });
+          }
+          if (type === 'integer' || type === 'number') {
+            for (const raw of ['-1000000000', '1e308', '1e400', '-1e400', '9007199254740993']) {
+              cases.push({ name: `${field} = ${raw}`, payload: json({ ...valid, [field]: 0 }).replace(`"${field}":0`, `"${field}":${raw}`) });
+            }
+          }
+          if (type === 'array') {
+            cases.push({ name: `${field} = 100,000 items`, payload: json({ ...valid, [field]: Array.from({ length: 100_000 }, () => 1) }) });
+          }
+        }
+        return cases;
+      },
+      hasJsonBody,
+    );
+  });
+
+  const hostileIds = [
+    'not-a-uuid',
+    "1' OR '1'='1",
+    '1; DROP TABLE users; --',
+    '../../etc/passwd',
+    '00000000-0000-0000-0000-00000000000g',
+    '%00',
+    '-1',
+    '9999999999999999999999',
+    '{"$gt":""}',
+    'a'.repeat(199),
+  ];
+
+  it('refuses invalid UUIDs in every id path parameter', async () => {
+    await expectAllRejected(
+      (op) =>
+        op.pathParams.filter(isIdParam).flatMap((p) =>
+          hostileIds.map((value) => ({
+            name: `${p.name} = ${value.slice(0, 40)}`,
+            path: buildPath(op, world.entityId, { [p.name]: value }),
+            payload: op.body ? json(validBody(op)) : undefined,
+          })),
+        ),
+      (op) => op.pathParams.some(isIdParam),
+    );
+  });
+
+  const forgedCursors = [
+    'not a cursor',
+    '!!!!',
+    Buffer.from('["not-a-date","x"]').toString('base64url'),
+    Buffer.from(`["2024-01-01T00:00:00.000Z","' OR 1=1 --"]`).toString('base64url'),
+    Buffer.from('{"__proto__":{"polluted":true}}').toString('base64url'),
+    Buffer.from('[1e400, null]').toString('base64url'),
+    Buffer.from('"just a string"').toString('base64url'),
+    'A'.repeat(500),
+  ];
+
+  const queryCases = (p: Parameter): string[] => {
+    const schema: Schema = p.schema ?? {};
+    const name = encodeURIComponent(p.name);
+    if (p.name === 'cursor') return forgedCursors.map((c) => `cursor=${encodeURIComponent(c)}`);
+    const type = typeOf(schema);
+    if (type === 'integer' || type === 'number') {
+      return ['abc', '-1', '0.5', '1e9', 'NaN', 'Infinity', '1;DROP TABLE users', '99999999999999999999999'].map(
+        (v) => `${name}=${encodeURIComponent(v)}`,
+      ).filter((q) => !(q.endsWith('-1') && (schema.minimum ?? 0) < -1));
+    }
+    if (type === 'enum') return [`${name}=not-a-member`, `${name}=${encodeURIComponent("' OR 1=1 --")}`];
+    if (type === 'boolean') return [`${name}=maybe`];
+    return [];
+  };
+
+  it('refuses hostile query parameters and forged cursors', async () => {
+    await expectAllRejected(
+      (op) => {
+        const cases: HostileRequest[] = op.queryParams.flatMap((p) =>
+          queryCases(p).map((query) => ({ name: `?${query.slice(0, 60)}`, query })),
+        );
+        cases.push({ name: 'unknown query parameter', query: 'unexpectedParam=1' });
+        cases.push({ name: 'operator-shaped query key', query: `${encodeURIComponent(op.queryParams[0].name)}[$gt]=` });
+        return cases;
+      },
+      // Only operations that declare query parameters validate the query string.
+      (op) => op.queryParams.length > 0 && op.method === 'get',
+    );
+  });
+
+  it('never answers 5xx to SQL metacharacters, NUL bytes or operator strings in valid bodies', async () => {
+    const nasty = [
+      "' OR '1'='1",
+      "'; DROP TABLE users; --",
+      'Robert"); DELETE FROM users; --',
+      "%_%\\'",
+      '$gt',
+      '{"$gt":""}',
+      'x\u0000y',
+      '\ud800',
+      '${jndi:ldap://x}',
+      '<script>alert(1)</script>',
+    ];
+    const failures: string[] = [];
+    for (const op of ops.filter(hasJsonBody)) {
+      for (const [field, schema] of fields(op)) {
+        if (typeOf(schema) !== 'string') continue;
+        for (const value of nasty) {
+          const res = await send(op, { name: field, payload: json({ ...validBody(op), [field]: value }) });
+          if (res.status >= 500 || (res.status >= 400 && rejection(res))) {
+            failures.push(`${op.label} — ${field} = ${JSON.stringify(value)}: ${res.status} ${res.body.slice(0, 200)}`);
+          }
+        }
+      }
+    }
+    for (const op of ops.filter((o) => o.pathParams.length > 0)) {
+      for (const value of ["' OR 1=1 --", 'x\u0000y']) {
+        const values = Object.fromEntries(op.pathParams.filter((p) => p.name !== entityParamOf(op)).map((p) => [p.name, value]));
+        if (Object.keys(values).length === 0) continue;
+        const res = await send(op, { name: 'path', path: buildPath(op, world.entityId, values), payload: op.body ? json(validBody(op)) : undefined });
+        if (res.status >= 500) failures.push(`${op.label} — path ${JSON.stringify(value)}: ${res.status} ${res.body.slice(0, 200)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    // The tables are all still there and nothing was removed.
+    const after = await rowCounts(t.db);
+    expect(Object.keys(after)).toEqual(Object.keys(baseline));
+    for (const [table, n] of Object.entries(baseline)) expect(after[table]).toBeGreaterThanOrEqual(n);
+  });
+
+  it('leaves Object.prototype untouched', () => {
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoBefore);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+  });
+});

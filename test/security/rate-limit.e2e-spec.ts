@@ -1,0 +1,63 @@
+import { listOperations, Operation, buildPath } from '../support/openapi-operations';
+import { startTestApp, TestApp } from '../support/test-app';
+
+/**
+ * Global rate limit (THROTTLE_LIMIT per THROTTLE_TTL_SECONDS per client IP): 429
+ * problem+json with Retry-After once a client is over, other clients unaffected, health
+ * probes never throttled. On e2e-postgres with TEST_REDIS_URL the counters live in Redis.
+ * The two-instances-sharing-Redis variant is in test/scale (bench helper).
+ */
+
+const LIMIT = 5;
+
+describe('rate limiting', () => {
+  let t: TestApp;
+  let target: Operation;
+
+  beforeAll(async () => {
+    t = await startTestApp({ label: 'throttle', env: { THROTTLE_LIMIT: String(LIMIT), THROTTLE_TTL_SECONDS: '60' } });
+    const doc = await t.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/docs-json' });
+    const ops = listOperations(JSON.parse(doc.body));
+    // Any guarded /v1 read will do: anonymous calls are counted before the access guard answers.
+    target = ops.find((op) => op.method === 'get' && op.path.startsWith('/v1/') && op.access?.kind !== 'public') ?? ops.find((op) => op.path.startsWith('/v1/'))!;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const hit = (ip: string, extra: Record<string, string> = {}, url = buildPath(target, undefined)) =>
+    t.app.getHttpAdapter().getInstance().inject({ method: target.method.toUpperCase() as 'GET', url, remoteAddress: ip, headers: extra });
+
+  it('answers 429 problem+json with Retry-After once a client exceeds the limit', async () => {
+    expect(target).toBeDefined();
+    const statuses: number[] = [];
+    for (let i = 0; i < LIMIT; i++) statuses.push((await hit('10.0.0.1')).statusCode);
+    expect(statuses.filter((s) => s === 429)).toEqual([]);
+    const over = await hit('10.0.0.1');
+    expect(over.statusCode).toBe(429);
+    expect(over.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(over.body)).toMatchObject({ status: 429, type: '/problems/rate-limited' });
+    const retryAfter = Number(over.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+  });
+
+  it('counts per client: another address is not throttled', async () => {
+    const other = await hit('10.0.0.2');
+    expect(other.statusCode).not.toBe(429);
+  });
+
+  it('does not let a client reset its count with X-Forwarded-For (no proxy is trusted outside production)', async () => {
+    const spoofed = await hit('10.0.0.1', { 'x-forwarded-for': '203.0.113.9' });
+    expect(spoofed.statusCode).toBe(429);
+  });
+
+  it('never throttles the health probes', async () => {
+    for (let i = 0; i < LIMIT * 3; i++) {
+      const res = await t.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/health/live', remoteAddress: '10.0.0.3' });
+      expect(res.statusCode).toBe(200);
+    }
+    const ready = await t.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/health/ready', remoteAddress: '10.0.0.3' });
+    expect(ready.statusCode).toBe(200);
+  });
+});
