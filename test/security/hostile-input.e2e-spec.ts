@@ -111,6 +111,7 @@ describe('hostile input on every operation of the OpenAPI document', () => {
   const fields = (op: Operation) => Object.entries(op.body?.properties ?? {});
 
   it('finds the operations to attack in the OpenAPI document', () => {
+    process.stdout.write(`hostile input: ${ops.length} operations, ${ops.filter(hasJsonBody).length} with a JSON body\n`);
     expect(ops.length).toBeGreaterThan(3);
     expect(ops.filter(hasJsonBody).length).toBeGreaterThan(0);
   });
@@ -132,6 +133,7 @@ describe('hostile input on every operation of the OpenAPI document', () => {
           { name: 'string body', payload: '"hello"' },
           { name: 'number body', payload: '42' },
           { name: 'boolean body', payload: 'true' },
+          { name: 'null body', payload: 'null' },
           { name: 'depth 10,000 array', payload: deep },
           { name: 'depth 10,000 object', payload: deepObject },
           { name: '__proto__ at the top', payload: `{"__proto__":{"polluted":true,"isAdmin":true},${json(valid).slice(1)}` },

@@ -1,4 +1,4 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError } from './problem';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -13,9 +13,27 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+/**
+ * A route that takes a DTO body needs a JSON object. Without this, a body that no parser
+ * turned into an object (multipart sent to a JSON route, JSON `null`, no body at all)
+ * reached the DTO as `{}`, and a PATCH whose fields are all optional answered 200.
+ */
+class BodyRequiredValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata) {
+    const dto = metadata.type === 'body' && typeof metadata.metatype === 'function' && ![Object, String, Number, Boolean, Array].includes(metadata.metatype as never);
+    if (dto && (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw new BadRequestException({
+        detail: 'The request body must be a JSON object (Content-Type: application/json)',
+        errors: [{ field: 'body', message: 'must be a JSON object' }],
+      });
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Whitelist + reject unknown fields + transform; errors become problem+json `errors[]`. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new BodyRequiredValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
