@@ -1,4 +1,7 @@
-import { IdentityStubModule } from './identity-stub.module';
+import { AuthModule } from './auth/auth.module';
+import { EntitiesModule } from './entities/entities.module';
+import { LeadsModule } from './leads/leads.module';
+import { UsersModule } from './users/users.module';
 
 /** The feature modules, in dependency order. */
-export const FEATURE_MODULES = [IdentityStubModule];
+export const FEATURE_MODULES = [UsersModule, EntitiesModule, AuthModule, LeadsModule];

@@ -1,4 +1,6 @@
+import { CreateAdminCommand } from '../users/create-admin.command';
+import { SeedDemoCommand } from '../leads/seed-demo.command';
 import { DbCheckCommand, MigrateCommand } from './migrate.command';
 
 /** Every CLI command provider. Feature modules' commands are added here. */
-export const CLI_COMMANDS = [MigrateCommand, DbCheckCommand];
+export const CLI_COMMANDS = [MigrateCommand, DbCheckCommand, CreateAdminCommand, SeedDemoCommand];

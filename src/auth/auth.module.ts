@@ -1,0 +1,29 @@
+import { Global, Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { PrincipalResolver } from '../common/auth/access-ports';
+import { AppConfig } from '../config/app-config';
+import { EntitiesModule } from '../entities/entities.module';
+import { UsersModule } from '../users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+
+/** Register, login, me; provides the access guard's PrincipalResolver app-wide. */
+@Global()
+@Module({
+  imports: [
+    UsersModule,
+    EntitiesModule,
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        secret: config.auth.jwtSecret,
+        signOptions: { algorithm: 'HS256', expiresIn: config.auth.jwtExpiresIn as never },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [AuthService, { provide: PrincipalResolver, useExisting: AuthService }],
+  exports: [AuthService, PrincipalResolver],
+})
+export class AuthModule {}

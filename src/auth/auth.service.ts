@@ -1,0 +1,83 @@
+import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { Principal } from '../common/auth/access';
+import { PrincipalResolver } from '../common/auth/access-ports';
+import { Clock } from '../common/clock/clock';
+import { EntitiesService } from '../entities/entities.service';
+import { UsersService } from '../users/users.service';
+import { UserResponse } from '../users/dto/user.response';
+import { AuthTokenResponse, MeResponse } from './dto/auth.response';
+import { LoginDto } from './dto/login.dto';
+import { RegisterDto } from './dto/register.dto';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BAD_CREDENTIALS = 'Invalid login or password';
+
+/**
+ * Registration, login and the JWT side of the access guard. Tokens are HS256 with `sub`,
+ * `iat` and `exp` taken from the injected Clock; verification accepts HS256 only.
+ */
+@Injectable()
+export class AuthService implements PrincipalResolver {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly users: UsersService,
+    private readonly entities: EntitiesService,
+    private readonly clock: Clock,
+  ) {}
+
+  async register(dto: RegisterDto): Promise<AuthTokenResponse> {
+    const user = await this.users.create(dto);
+    return this.issue(user);
+  }
+
+  /** Unknown login, wrong password and inactive user all answer the same 401 after the same scrypt work. */
+  async login(dto: LoginDto): Promise<AuthTokenResponse> {
+    const user = await this.users.verifyCredentials(dto.login, dto.password);
+    if (!user || !user.isActive) throw new UnauthorizedException(BAD_CREDENTIALS);
+    await this.users.recordLogin(user.id);
+    return this.issue((await this.users.findView(user.id)) ?? user);
+  }
+
+  async me(principal: Principal): Promise<MeResponse> {
+    const [user, memberships] = await Promise.all([
+      this.users.findView(principal.userId),
+      this.entities.membershipsOf(principal.userId),
+    ]);
+    if (!user) throw new UnauthorizedException('Invalid or expired credentials');
+    return { ...user, memberships };
+  }
+
+  async fromAccessToken(token: string): Promise<Principal | null> {
+    let sub: unknown;
+    try {
+      const payload = await this.jwt.verifyAsync<{ sub?: unknown }>(token, {
+        algorithms: ['HS256'],
+        clockTimestamp: this.nowSeconds(),
+      });
+      sub = payload.sub;
+    } catch {
+      return null;
+    }
+    if (typeof sub !== 'string' || !UUID.test(sub)) return null;
+    const user = await this.users.findView(sub.toLowerCase());
+    if (!user || !user.isActive) return null;
+    return { userId: user.id, isAdmin: user.isAdmin, via: 'jwt' };
+  }
+
+  /** API keys arrive with billing; until then none is valid. */
+  async fromApiKey(): Promise<Principal | null> {
+    return null;
+  }
+
+  private async issue(user: UserResponse): Promise<AuthTokenResponse> {
+    const iat = this.nowSeconds();
+    const accessToken = await this.jwt.signAsync({ sub: user.id, iat }, { algorithm: 'HS256' });
+    const { exp } = this.jwt.decode<{ exp: number }>(accessToken);
+    return { user, accessToken, expiresIn: exp - iat };
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.clock.now().getTime() / 1000);
+  }
+}

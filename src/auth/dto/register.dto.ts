@@ -1,0 +1,38 @@
+import { Transform } from 'class-transformer';
+import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { trim, trimLower, USERNAME_MESSAGE, USERNAME_PATTERN } from '../../users/dto/transforms';
+
+/** POST /v1/auth/register. Unknown fields (isAdmin, …) are rejected with 400. */
+export class RegisterDto {
+  /** Stored lower-cased; at most 255 characters. */
+  @Transform(trimLower)
+  @IsString()
+  @MaxLength(255)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  email: string;
+
+  /** 10–128 characters. */
+  @IsString()
+  @Length(10, 128)
+  password: string;
+
+  /** 3–50 of a-z 0-9 _ . - (stored lower-cased). */
+  @IsOptional()
+  @Transform(trimLower)
+  @IsString()
+  @Length(3, 50)
+  @Matches(USERNAME_PATTERN, { message: USERNAME_MESSAGE })
+  username?: string;
+
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(100)
+  firstName?: string;
+
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(100)
+  lastName?: string;
+}

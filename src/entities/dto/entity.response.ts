@@ -1,0 +1,38 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Role, ROLES } from '../../common/auth/access';
+
+/** An organisation, with the caller's role in it. */
+export class EntityResponse {
+  id: string;
+  name: string;
+  slug: string;
+  @ApiProperty({ enum: ROLES })
+  role: Role;
+  /** ISO 8601 */
+  createdAt: string;
+  /** ISO 8601 */
+  updatedAt: string;
+}
+
+export class EntityPageResponse {
+  items: EntityResponse[];
+  nextCursor: string | null;
+}
+
+/** A member of an organisation. */
+export class MemberResponse {
+  userId: string;
+  email: string;
+  username: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  @ApiProperty({ enum: ROLES })
+  role: Role;
+  /** When the membership was created (ISO 8601). */
+  joinedAt: string;
+}
+
+export class MemberPageResponse {
+  items: MemberResponse[];
+  nextCursor: string | null;
+}

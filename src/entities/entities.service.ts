@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import { Role, roleAtLeast, TenantContext } from '../common/auth/access';
+import { MembershipResolver } from '../common/auth/access-ports';
+import { CursorPageQueryDto, Page } from '../common/pagination/pagination';
+import { CacheKeys } from '../cache/cache-keys';
+import { CacheService } from '../cache/cache.service';
+import { classifyDatabaseError } from '../database/database-errors';
+import { UsersService } from '../users/users.service';
+import { AddMemberDto } from './dto/add-member.dto';
+import { EntityResponse, MemberResponse } from './dto/entity.response';
+import { UpdateEntityDto } from './dto/update-entity.dto';
+import { EntitiesRepository } from './entities.repository';
+import { Membership } from './membership.entity';
+import { MembershipsRepository } from './memberships.repository';
+import { OrgEntity } from './org.entity';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface MembershipSummary {
+  entityId: string;
+  entityName: string;
+  role: Role;
+}
+
+/** "Acme Café GmbH" → "acme-cafe-gmbh"; never empty. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80)
+    .replace(/-+$/g, '');
+  return slug || 'entity';
+}
+
+/** Who may give `target` the role `next` (or remove them when `next` is null), acting as `actor`. */
+export function canManageMember(actor: Role, target: Role, next: Role | null): boolean {
+  if (!roleAtLeast(actor, 'admin')) return false;
+  if (target === 'owner' || next === 'owner') return actor === 'owner';
+  return true;
+}
+
+function toEntityResponse(entity: OrgEntity, role: Role): EntityResponse {
+  return {
+    id: entity.id,
+    name: entity.name,
+    slug: entity.slug,
+    role,
+    createdAt: new Date(entity.createdAt).toISOString(),
+    updatedAt: new Date(entity.updatedAt).toISOString(),
+  };
+}
+
+function toMemberResponse(m: Membership): MemberResponse {
+  return {
+    userId: m.userId,
+    email: m.user!.email,
+    username: m.user!.username ?? null,
+    firstName: m.user!.firstName ?? null,
+    lastName: m.user!.lastName ?? null,
+    role: m.role,
+    joinedAt: new Date(m.createdAt).toISOString(),
+  };
+}
+
+/**
+ * Organisations and memberships, and the tenancy port of the access guard (roleOf).
+ * Cache: `membership:{userId}:{entityId}` holds a role, `membership:{userId}:entities` the
+ * user's list for /auth/me; every membership change drops both for that user, and entity
+ * changes (rename, delete) drop them for every member.
+ */
+@Injectable()
+export class EntitiesService implements MembershipResolver {
+  constructor(
+    private readonly entities: EntitiesRepository,
+    private readonly memberships: MembershipsRepository,
+    private readonly users: UsersService,
+    private readonly cache: CacheService,
+  ) {}
+
+  // ── tenancy port ──────────────────────────────────────────────────────────
+
+  roleOf(userId: string, entityId: string): Promise<Role | null> {
+    return this.cache.wrap(CacheKeys.membership(userId, entityId), () =>
+      this.memberships.roleOf(userId, entityId),
+    );
+  }
+
+  /** The user's memberships in active entities (GET /auth/me), cached. */
+  membershipsOf(userId: string): Promise<MembershipSummary[]> {
+    return this.cache.wrap(listKey(userId), () => this.memberships.listOfUser(userId));
+  }
+
+  /** For other modules (public lead intake): an active entity's id and name, or null. */
+  async findActive(entityId: string): Promise<{ id: string; name: string } | null> {
+    if (!UUID.test(entityId)) return null;
+    const row = await this.entities.findActiveName(entityId.toLowerCase());
+    return row ? { id: row.id, name: row.name } : null;
+  }
+
+  // ── entities ──────────────────────────────────────────────────────────────
+
+  /** Creates the entity with the caller as its owner (both or neither); the slug is derived and made unique. */
+  async create(userId: string, name: string): Promise<EntityResponse> {
+    const base = slugify(name);
+    let slug = (await this.entities.slugTaken(base)) ? withSuffix(base) : base;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const entity = await this.entities.createWithOwner({ name, slug }, userId);
+        await this.forgetUser(userId, entity.id);
+        return toEntityResponse(entity, 'owner');
+      } catch (error) {
+        // Someone took the slug between the check and the insert: try another suffix.
+        if (classifyDatabaseError(error) !== 'unique' || attempt >= 5) throw error;
+        slug = withSuffix(base);
+      }
+    }
+  }
+
+  listMine(userId: string, query: CursorPageQueryDto): Promise<Page<EntityResponse>> {
+    return this.entities
+      .findPageOfMember(userId, query)
+      .then((page) => ({
+        ...page,
+        items: page.items.map(({ entity, role }) => toEntityResponse(entity, role)),
+      }));
+  }
+
+  async get(tenant: TenantContext): Promise<EntityResponse> {
+    const entity = await this.entities.findActiveById(tenant.entityId);
+    if (!entity) throw new NotFoundException('Entity not found');
+    return toEntityResponse(entity, tenant.role);
+  }
+
+  async update(tenant: TenantContext, dto: UpdateEntityDto): Promise<EntityResponse> {
+    const changes: Partial<OrgEntity> = {};
+    if (dto.name !== undefined) changes.name = dto.name;
+    if (dto.slug !== undefined) {
+      if (await this.entities.slugTaken(dto.slug, tenant.entityId))
+        throw new ConflictException('This slug is already taken');
+      changes.slug = dto.slug;
+    }
+    if (Object.keys(changes).length > 0) {
+      const found = await this.entities.update(tenant.entityId, changes, { isActive: true });
+      if (!found) throw new NotFoundException('Entity not found');
+      if (changes.name !== undefined) await this.forgetEntity(tenant.entityId);
+    }
+    return this.get(tenant);
+  }
+
+  /** Soft delete (owner): the entity and everything under it answer 404 from now on. */
+  async remove(tenant: TenantContext): Promise<void> {
+    const found = await this.entities.deactivate(tenant.entityId);
+    await this.forgetEntity(tenant.entityId);
+    if (!found) throw new NotFoundException('Entity not found');
+  }
+
+  // ── members ───────────────────────────────────────────────────────────────
+
+  async listMembers(
+    tenant: TenantContext,
+    query: CursorPageQueryDto,
+  ): Promise<Page<MemberResponse>> {
+    const page = await this.memberships.findMembersPage(tenant.entityId, query);
+    return { ...page, items: page.items.map(toMemberResponse) };
+  }
+
+  async addMember(tenant: TenantContext, dto: AddMemberDto): Promise<MemberResponse> {
+    if ((dto.email === undefined) === (dto.userId === undefined)) {
+      throw new BadRequestException({
+        detail: 'Give either email or userId',
+        errors: [{ field: 'email', message: 'give either email or userId, not both' }],
+      });
+    }
+    if (!canManageMember(tenant.role, 'member', dto.role)) {
+      throw new ForbiddenException('Only an owner may grant the owner role');
+    }
+    const user =
+      dto.email !== undefined
+        ? await this.users.findByEmail(dto.email)
+        : await this.users.findView(dto.userId!.toLowerCase());
+    if (!user || !user.isActive) throw new NotFoundException('User not found');
+    if (await this.memberships.findMember(tenant.entityId, user.id)) {
+      throw new ConflictException('This user is already a member');
+    }
+    // A concurrent duplicate trips the unique (user_id, entity_id) index: 409 as well.
+    await this.memberships.create({
+      entityId: tenant.entityId,
+      userId: user.id,
+      role: dto.role,
+      isActive: true,
+    });
+    await this.forgetUser(user.id, tenant.entityId);
+    return this.getMember(tenant.entityId, user.id);
+  }
+
+  async changeRole(tenant: TenantContext, userId: string, role: Role): Promise<MemberResponse> {
+    const target = await this.memberships.findMember(tenant.entityId, userId);
+    if (!target) throw new NotFoundException('Member not found');
+    if (!canManageMember(tenant.role, target.role, role)) {
+      throw new ForbiddenException('Only an owner may grant the owner role or change an owner');
+    }
+    if (target.role !== role) {
+      const outcome = await this.memberships.changeRole(tenant.entityId, userId, role);
+      await this.forgetUser(userId, tenant.entityId);
+      this.raiseFor(outcome, 'demote');
+    }
+    return this.getMember(tenant.entityId, userId);
+  }
+
+  /** Admin+ removes others (owners only by an owner); anyone may leave. */
+  async removeMember(tenant: TenantContext, userId: string): Promise<void> {
+    const target = await this.memberships.findMember(tenant.entityId, userId);
+    if (!target) throw new NotFoundException('Member not found');
+    if (userId !== tenant.userId && !canManageMember(tenant.role, target.role, null)) {
+      throw new ForbiddenException(
+        target.role === 'owner'
+          ? 'Only an owner may remove an owner'
+          : 'Removing members needs the admin role',
+      );
+    }
+    const outcome = await this.memberships.remove(tenant.entityId, userId);
+    await this.forgetUser(userId, tenant.entityId);
+    this.raiseFor(outcome, 'remove');
+  }
+
+  private async getMember(entityId: string, userId: string): Promise<MemberResponse> {
+    const member = await this.memberships.findMember(entityId, userId);
+    if (!member) throw new NotFoundException('Member not found');
+    return toMemberResponse(member);
+  }
+
+  private raiseFor(outcome: 'done' | 'missing' | 'last_owner', action: 'demote' | 'remove'): void {
+    if (outcome === 'missing') throw new NotFoundException('Member not found');
+    if (outcome === 'last_owner') {
+      throw new ConflictException(
+        `The last owner cannot be ${action === 'demote' ? 'demoted' : 'removed'}; make someone else an owner first`,
+      );
+    }
+  }
+
+  private async forgetUser(userId: string, entityId: string): Promise<void> {
+    await Promise.all([
+      this.cache.del(CacheKeys.membership(userId, entityId)),
+      this.cache.del(listKey(userId)),
+    ]);
+  }
+
+  private async forgetEntity(entityId: string): Promise<void> {
+    const userIds = await this.memberships.userIdsOf(entityId);
+    await Promise.all(userIds.map((userId) => this.forgetUser(userId, entityId)));
+  }
+}
+
+const listKey = (userId: string) => `${CacheKeys.membershipsOfUser(userId)}entities`;
+const withSuffix = (base: string) => `${base}-${randomBytes(3).toString('hex')}`;

@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { Role } from '../common/auth/access';
+import { Clock } from '../common/clock/clock';
+import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
+import { BaseRepository } from '../database/base.repository';
+import { applyKeyset } from '../database/keyset';
+import { Membership } from './membership.entity';
+
+/** Outcome of a change guarded by the last-owner rule. */
+export type GuardedChange = 'done' | 'missing' | 'last_owner';
+
+/**
+ * Every query on `user_memberships`; each takes the entity id. Demoting or removing an owner
+ * is one conditional statement that only matches while another active owner remains; on
+ * PostgreSQL it runs after locking the entity row, so two owners demoting each other at once
+ * cannot both succeed (SQLite serialises writes on its single connection).
+ */
+@Injectable()
+export class MembershipsRepository extends BaseRepository<Membership> {
+  constructor(
+    @InjectRepository(Membership) repo: Repository<Membership>,
+    clock: Clock,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {
+    super(repo, clock);
+  }
+
+  /** Role in an active entity through an active membership, or null. */
+  async roleOf(userId: string, entityId: string): Promise<Role | null> {
+    const row = await this.repo
+      .createQueryBuilder('m')
+      .select('m.role', 'role')
+      .innerJoin('m.entity', 'e', 'e.is_active = :active')
+      .where('m.user_id = :userId AND m.entity_id = :entityId AND m.is_active = :active', {
+        userId,
+        entityId,
+        active: true,
+      })
+      .getRawOne<{ role: Role }>();
+    return row?.role ?? null;
+  }
+
+  /** The user's active memberships in active entities, oldest first. */
+  async listOfUser(
+    userId: string,
+  ): Promise<{ entityId: string; entityName: string; role: Role }[]> {
+    const rows = await this.repo
+      .createQueryBuilder('m')
+      .select('m.entity_id', 'entityId')
+      .addSelect('e.name', 'entityName')
+      .addSelect('m.role', 'role')
+      .innerJoin('m.entity', 'e', 'e.is_active = :active')
+      .where('m.user_id = :userId AND m.is_active = :active', { userId, active: true })
+      .orderBy('m.created_at', 'ASC')
+      .addOrderBy('m.id', 'ASC')
+      .getRawMany<{ entityId: string; entityName: string; role: Role }>();
+    return rows.map((r) => ({ entityId: r.entityId, entityName: r.entityName, role: r.role }));
+  }
+
+  findMember(entityId: string, userId: string): Promise<Membership | null> {
+    return this.repo.findOne({
+      where: { entityId, userId, isActive: true },
+      relations: { user: true },
+    });
+  }
+
+  /** Members with their user, newest first. */
+  async findMembersPage(
+    entityId: string,
+    query: { limit: number; cursor?: string },
+  ): Promise<Page<Membership>> {
+    const qb = this.repo
+      .createQueryBuilder('m')
+      .innerJoinAndSelect('m.user', 'u')
+      .where('m.entity_id = :entityId AND m.is_active = :active', { entityId, active: true });
+    const rows = await applyKeyset(qb, 'm', decodeCursor(query.cursor), query.limit).getMany();
+    return toPage(rows, query.limit, (m) => m);
+  }
+
+  async userIdsOf(entityId: string): Promise<string[]> {
+    const rows = await this.repo.find({ select: { userId: true }, where: { entityId } });
+    return rows.map((r) => r.userId);
+  }
+
+  /** New role; demoting the last active owner matches nothing. */
+  changeRole(entityId: string, userId: string, role: Role): Promise<GuardedChange> {
+    return this.guarded(entityId, userId, role === 'owner', (manager, unlessLastOwner) => {
+      const qb = manager
+        .createQueryBuilder()
+        .update(Membership)
+        .set({ role, updatedAt: this.clock.now() })
+        .where('entity_id = :entityId AND user_id = :userId AND is_active = :active', {
+          entityId,
+          userId,
+          active: true,
+        });
+      if (unlessLastOwner) qb.andWhere(unlessLastOwner.sql, unlessLastOwner.params);
+      return qb.execute();
+    });
+  }
+
+  /** Removes the membership; removing the last active owner matches nothing. */
+  remove(entityId: string, userId: string): Promise<GuardedChange> {
+    return this.guarded(entityId, userId, false, (manager, unlessLastOwner) => {
+      const qb = manager
+        .createQueryBuilder()
+        .delete()
+        .from(Membership)
+        .where('entity_id = :entityId AND user_id = :userId', { entityId, userId });
+      if (unlessLastOwner) qb.andWhere(unlessLastOwner.sql, unlessLastOwner.params);
+      return qb.execute();
+    });
+  }
+
+  private async guarded(
+    entityId: string,
+    userId: string,
+    keepsOwner: boolean,
+    statement: (
+      manager: EntityManager,
+      unlessLastOwner: { sql: string; params: Record<string, unknown> } | null,
+    ) => Promise<{ affected?: number | null }>,
+  ): Promise<GuardedChange> {
+    const condition = keepsOwner
+      ? null
+      : {
+          sql:
+            "(role <> 'owner' OR (SELECT COUNT(*) FROM user_memberships o " +
+            "WHERE o.entity_id = :ownerEntityId AND o.role = 'owner' AND o.is_active = :ownerActive) > 1)",
+          params: { ownerEntityId: entityId, ownerActive: true },
+        };
+    const run = async (manager: EntityManager): Promise<GuardedChange> => {
+      const result = await statement(manager, condition);
+      if ((result.affected ?? 0) > 0) return 'done';
+      const exists = await manager
+        .getRepository(Membership)
+        .exists({ where: { entityId, userId, isActive: true } });
+      return exists ? 'last_owner' : 'missing';
+    };
+    if (this.dataSource.options.type !== 'postgres') return run(this.dataSource.manager);
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT id FROM entities WHERE id = $1 FOR UPDATE', [entityId]);
+      return run(manager);
+    });
+  }
+}

@@ -1,0 +1,40 @@
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { validateSync } from 'class-validator';
+import { plainToInstance } from 'class-transformer';
+import { CreateAdminDto } from './dto/create-admin.dto';
+import { UsersService } from './users.service';
+
+/** `create-admin --email … --password …`: creates a platform admin or promotes an existing user. Idempotent. */
+@Command({
+  name: 'create-admin',
+  description: 'Create a platform admin, or promote an existing user (idempotent)',
+})
+export class CreateAdminCommand extends CommandRunner {
+  constructor(private readonly users: UsersService) {
+    super();
+  }
+
+  async run(_: string[], options: { email?: string; password?: string }): Promise<void> {
+    const dto = plainToInstance(CreateAdminDto, {
+      email: options.email,
+      password: options.password,
+    });
+    const errors = validateSync(dto);
+    if (errors.length > 0) {
+      const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}));
+      throw new Error(`create-admin: ${messages.join('; ')}`);
+    }
+    const { user, created } = await this.users.createOrPromoteAdmin(dto.email, dto.password);
+    process.stdout.write(`${created ? 'Created' : 'Promoted'} admin ${user.email} (${user.id})\n`);
+  }
+
+  @Option({ flags: '--email <email>', description: 'the admin email', required: true })
+  parseEmail(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--password <password>', description: '10–128 characters', required: true })
+  parsePassword(value: string): string {
+    return value;
+  }
+}

@@ -1,0 +1,66 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Admin, Authenticated, CurrentPrincipal, Principal } from '../common/auth/access';
+import { ListUsersQueryDto } from './dto/list-users-query.dto';
+import { UpdateMeDto } from './dto/update-me.dto';
+import { UserPageResponse, UserResponse } from './dto/user.response';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  /** Every user, newest first (platform admins). */
+  @Get()
+  @Admin()
+  list(@Query() query: ListUsersQueryDto): Promise<UserPageResponse> {
+    return this.users.list(query);
+  }
+
+  /** Change your own names, username or password (the password needs currentPassword). */
+  @Patch('me')
+  @Authenticated()
+  updateMe(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: UpdateMeDto,
+  ): Promise<UserResponse> {
+    return this.users.updateMe(principal.userId, dto);
+  }
+
+  /** Yourself, or anyone for platform admins; other users answer 404. */
+  @Get(':id')
+  @Authenticated()
+  findOne(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<UserResponse> {
+    return this.users.getVisible(principal, id.toLowerCase());
+  }
+
+  /** Let a deactivated user sign in again (platform admins). */
+  @Post(':id/activate')
+  @HttpCode(200)
+  @Admin()
+  activate(@Param('id', ParseUUIDPipe) id: string): Promise<UserResponse> {
+    return this.users.setActive(id.toLowerCase(), true);
+  }
+
+  /** Block a user: their existing tokens stop working on the next request (platform admins). */
+  @Post(':id/deactivate')
+  @HttpCode(200)
+  @Admin()
+  deactivate(@Param('id', ParseUUIDPipe) id: string): Promise<UserResponse> {
+    return this.users.setActive(id.toLowerCase(), false);
+  }
+}

@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, Repository } from 'typeorm';
+import { Clock } from '../common/clock/clock';
+import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
+import { BaseRepository } from '../database/base.repository';
+import { applyKeyset } from '../database/keyset';
+import { User } from './user.entity';
+
+/** `%`, `_` and the escape character itself match literally in a LIKE pattern. */
+export function likeContains(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export interface UserFilter {
+  isActive?: boolean;
+  search?: string;
+}
+
+@Injectable()
+export class UsersRepository extends BaseRepository<User> {
+  constructor(@InjectRepository(User) repo: Repository<User>, clock: Clock) {
+    super(repo, clock);
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.repo.findOne({ where: { email: email.toLowerCase() } });
+  }
+
+  findByUsername(username: string): Promise<User | null> {
+    return this.repo.findOne({ where: { username: username.toLowerCase() } });
+  }
+
+  /** Email when it contains "@", else username; with the password hash (login). */
+  findByLogin(login: string): Promise<User | null> {
+    const value = login.trim().toLowerCase();
+    const column = value.includes('@') ? 'email' : 'username';
+    return this.repo
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where(`u.${column} = :value`, { value })
+      .getOne();
+  }
+
+  async findPasswordHash(id: string): Promise<string | null> {
+    const row = await this.repo
+      .createQueryBuilder('u')
+      .select('u.id')
+      .addSelect('u.passwordHash')
+      .where('u.id = :id', { id })
+      .getOne();
+    return row?.passwordHash ?? null;
+  }
+
+  /** Admin listing: newest first, keyset-paged, optional active filter and a case-insensitive search. */
+  async findFiltered<Item>(
+    filter: UserFilter,
+    query: { limit: number; cursor?: string },
+    map: (row: User) => Item,
+  ): Promise<Page<Item>> {
+    const qb = this.repo.createQueryBuilder('u');
+    if (filter.isActive !== undefined)
+      qb.andWhere('u.is_active = :isActive', { isActive: filter.isActive });
+    if (filter.search) {
+      const pattern = likeContains(filter.search);
+      qb.andWhere(
+        new Brackets((w) => {
+          for (const column of ['email', 'username', 'first_name', 'last_name']) {
+            w.orWhere(`LOWER(u.${column}) LIKE :pattern ESCAPE '\\'`, { pattern });
+          }
+          w.orWhere(`LOWER(u.first_name || ' ' || u.last_name) LIKE :pattern ESCAPE '\\'`, {
+            pattern,
+          });
+        }),
+      );
+    }
+    const rows = await applyKeyset(qb, 'u', decodeCursor(query.cursor), query.limit).getMany();
+    return toPage(rows, query.limit, map);
+  }
+
+  activate(id: string): Promise<boolean> {
+    return this.update(id, { isActive: true });
+  }
+
+  deactivate(id: string): Promise<boolean> {
+    return this.update(id, { isActive: false });
+  }
+
+  recordLogin(id: string, at: Date): Promise<boolean> {
+    return this.update(id, { lastLoginAt: at });
+  }
+}
