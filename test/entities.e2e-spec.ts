@@ -1,0 +1,512 @@
+import { EntitiesService } from '../src/entities/entities.service';
+import { addMember, createEntity, registerUser, TestUser } from './support/identity';
+import { startTestApp, TestApp } from './support/test-app';
+
+type Actor = 'member' | 'admin' | 'owner' | 'outsider';
+
+describe('entities and members', () => {
+  let t: TestApp;
+  let owner: TestUser;
+  let admin: TestUser;
+  let member: TestUser;
+  let outsider: TestUser;
+  let target: TestUser;
+  let entityId: string;
+  let outsiderEntityId: string;
+  const as = (who: Actor) => ({ member, admin, owner, outsider })[who];
+
+  /** A fresh entity: owner, admin, member (and `target` as a member when asked). */
+  async function freshEntity(withTarget = false): Promise<string> {
+    const id = await createEntity(t.http, owner);
+    await addMember(t.http, owner, id, admin, 'admin');
+    await addMember(t.http, owner, id, member, 'member');
+    if (withTarget) await addMember(t.http, owner, id, target, 'member');
+    return id;
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp({ label: 'entities' });
+    [owner, admin, member, outsider, target] = await Promise.all([
+      registerUser(t.http, { email: 'owner@example.test' }),
+      registerUser(t.http, { email: 'admin@example.test' }),
+      registerUser(t.http, { email: 'member@example.test' }),
+      registerUser(t.http, { email: 'outsider@example.test' }),
+      registerUser(t.http, { email: 'target@example.test', username: 'target', firstName: 'Tara' }),
+    ]);
+    entityId = await freshEntity();
+    outsiderEntityId = await createEntity(t.http, outsider, 'Outsider Inc');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  describe('POST /v1/entities', () => {
+    it('creates the entity with the caller as owner and a slug derived from the name', async () => {
+      const res = await t.http
+        .post('/v1/entities')
+        .set(owner.auth)
+        .send({ name: '  Acme Café GmbH ' })
+        .expect(201);
+      expect(res.body).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        name: 'Acme Café GmbH',
+        slug: 'acme-cafe-gmbh',
+        role: 'owner',
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+      });
+      const rows = await t.db.query(
+        `SELECT user_id, role FROM user_memberships WHERE entity_id = '${res.body.id}'`,
+      );
+      expect(rows).toEqual([{ user_id: owner.user.id, role: 'owner' }]);
+    });
+
+    it('keeps slugs unique when names repeat', async () => {
+      const a = await t.http
+        .post('/v1/entities')
+        .set(owner.auth)
+        .send({ name: 'Twin' })
+        .expect(201);
+      const b = await t.http
+        .post('/v1/entities')
+        .set(outsider.auth)
+        .send({ name: 'twin!' })
+        .expect(201);
+      expect(a.body.slug).toBe('twin');
+      expect(b.body.slug).toMatch(/^twin-[0-9a-f]{6}$/);
+      const c = await t.http.post('/v1/entities').set(owner.auth).send({ name: '!!!' }).expect(201);
+      expect(c.body.slug).toMatch(/^entity(-[0-9a-f]{6})?$/);
+    });
+
+    it.each([
+      ['a missing name', {}],
+      ['an empty name', { name: '   ' }],
+      ['a 201-character name', { name: 'x'.repeat(201) }],
+      ['a 10 KB name', { name: 'x'.repeat(10_240) }],
+      ['a numeric name', { name: 42 }],
+      ['an unknown field', { name: 'Ok', isActive: false }],
+    ])('refuses %s with 400 problem+json', async (_, body) => {
+      const res = await t.http.post('/v1/entities').set(owner.auth).send(body).expect(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
+
+    it('answers 401 without a token', async () => {
+      await t.http.post('/v1/entities').send({ name: 'Nope' }).expect(401);
+    });
+  });
+
+  describe('GET /v1/entities', () => {
+    it('lists only my active entities, newest first, with my role', async () => {
+      const res = await t.http.get('/v1/entities').set(member.auth).expect(200);
+      expect(res.body.items.map((e: { id: string; role: string }) => [e.id, e.role])).toEqual([
+        [entityId, 'member'],
+      ]);
+      const outsiders = await t.http.get('/v1/entities').set(outsider.auth).expect(200);
+      expect(outsiders.body.items.map((e: { id: string }) => e.id)).not.toContain(entityId);
+    });
+
+    it('pages with a cursor', async () => {
+      const first = await t.http.get('/v1/entities?limit=2').set(owner.auth).expect(200);
+      expect(first.body.items).toHaveLength(2);
+      const all = await t.http.get('/v1/entities?limit=100').set(owner.auth).expect(200);
+      const second = await t.http
+        .get(`/v1/entities?limit=100&cursor=${first.body.nextCursor}`)
+        .set(owner.auth)
+        .expect(200);
+      expect([...first.body.items, ...second.body.items].map((e: { id: string }) => e.id)).toEqual(
+        all.body.items.map((e: { id: string }) => e.id),
+      );
+    });
+  });
+
+  describe('GET /v1/entities/:id', () => {
+    it('shows the entity to a member, with their role', async () => {
+      const res = await t.http.get(`/v1/entities/${entityId}`).set(member.auth).expect(200);
+      expect(res.body).toMatchObject({ id: entityId, role: 'member' });
+    });
+
+    it('answers 404 to a non-member exactly as for a missing entity', async () => {
+      const foreign = await t.http.get(`/v1/entities/${entityId}`).set(outsider.auth).expect(404);
+      const missing = await t.http
+        .get('/v1/entities/00000000-0000-4000-8000-000000000000')
+        .set(outsider.auth)
+        .expect(404);
+      expect(foreign.body.detail).toBe(missing.body.detail);
+    });
+
+    it('answers 400 to an id that is not a UUID', async () => {
+      await t.http.get('/v1/entities/not-a-uuid').set(owner.auth).expect(400);
+    });
+  });
+
+  describe('PATCH /v1/entities/:id', () => {
+    it('renames and re-slugs for an admin; the new name shows in /auth/me', async () => {
+      await t.http.get('/v1/auth/me').set(member.auth).expect(200); // warm the membership cache
+      const res = await t.http
+        .patch(`/v1/entities/${entityId}`)
+        .set(admin.auth)
+        .send({ name: 'Renamed', slug: 'renamed-co' })
+        .expect(200);
+      expect(res.body).toMatchObject({ name: 'Renamed', slug: 'renamed-co', role: 'admin' });
+      const me = await t.http.get('/v1/auth/me').set(member.auth).expect(200);
+      expect(me.body.memberships).toEqual([{ entityId, entityName: 'Renamed', role: 'member' }]);
+    });
+
+    it('answers 409 to a slug another entity has', async () => {
+      await t.http
+        .patch(`/v1/entities/${entityId}`)
+        .set(owner.auth)
+        .send({ slug: 'twin' })
+        .expect(409);
+    });
+
+    it.each([
+      ['a bad slug', { slug: 'Not A Slug' }],
+      ['a 10 KB name', { name: 'y'.repeat(10_240) }],
+      ['isActive', { isActive: false }],
+    ])('refuses %s with 400', async (_, body) => {
+      await t.http.patch(`/v1/entities/${entityId}`).set(owner.auth).send(body).expect(400);
+    });
+  });
+
+  describe('role matrix: every write', () => {
+    const cases: {
+      name: string;
+      expected: Record<Actor, number>;
+      run: (who: TestUser, id: string) => Promise<{ status: number }>;
+      withTarget?: boolean;
+    }[] = [
+      {
+        name: 'PATCH /entities/:id',
+        expected: { member: 403, admin: 200, owner: 200, outsider: 404 },
+        run: (who, id) =>
+          t.http.patch(`/v1/entities/${id}`).set(who.auth).send({ name: 'Changed' }),
+      },
+      {
+        name: 'DELETE /entities/:id',
+        expected: { member: 403, admin: 403, owner: 204, outsider: 404 },
+        run: (who, id) => t.http.delete(`/v1/entities/${id}`).set(who.auth),
+      },
+      {
+        name: 'POST /entities/:id/members',
+        expected: { member: 403, admin: 201, owner: 201, outsider: 404 },
+        run: (who, id) =>
+          t.http
+            .post(`/v1/entities/${id}/members`)
+            .set(who.auth)
+            .send({ email: 'target@example.test', role: 'member' }),
+      },
+      {
+        name: 'PATCH /entities/:id/members/:userId',
+        withTarget: true,
+        expected: { member: 403, admin: 200, owner: 200, outsider: 404 },
+        run: (who, id) =>
+          t.http
+            .patch(`/v1/entities/${id}/members/${target.user.id}`)
+            .set(who.auth)
+            .send({ role: 'admin' }),
+      },
+      {
+        name: 'DELETE /entities/:id/members/:userId',
+        withTarget: true,
+        expected: { member: 403, admin: 204, owner: 204, outsider: 404 },
+        run: (who, id) =>
+          t.http.delete(`/v1/entities/${id}/members/${target.user.id}`).set(who.auth),
+      },
+    ];
+    for (const c of cases) {
+      for (const who of ['member', 'admin', 'owner', 'outsider'] as Actor[]) {
+        it(`${c.name} as ${who} → ${c.expected[who]}`, async () => {
+          const id = await freshEntity(c.withTarget);
+          const res = await c.run(as(who), id);
+          expect(res.status).toBe(c.expected[who]);
+        });
+      }
+    }
+  });
+
+  describe('members', () => {
+    it('lists members with their user and role to any member', async () => {
+      const res = await t.http.get(`/v1/entities/${entityId}/members`).set(member.auth).expect(200);
+      expect(res.body.nextCursor).toBeNull();
+      const byRole = (a: string[], b: string[]) => a[1].localeCompare(b[1]);
+      expect(
+        res.body.items
+          .map((m: { userId: string; role: string }) => [m.userId, m.role])
+          .sort(byRole),
+      ).toEqual([
+        [admin.user.id, 'admin'],
+        [member.user.id, 'member'],
+        [owner.user.id, 'owner'],
+      ]);
+      expect(res.body.items.find((m: { role: string }) => m.role === 'member')).toEqual({
+        userId: member.user.id,
+        email: 'member@example.test',
+        username: null,
+        firstName: null,
+        lastName: null,
+        role: 'member',
+        joinedAt: expect.any(String),
+      });
+    });
+
+    it('answers 404 to a non-member listing members', async () => {
+      await t.http.get(`/v1/entities/${entityId}/members`).set(outsider.auth).expect(404);
+    });
+
+    it('adds by email or userId; 409 for a duplicate; 404 for an unknown user', async () => {
+      const id = await freshEntity();
+      const byEmail = await t.http
+        .post(`/v1/entities/${id}/members`)
+        .set(admin.auth)
+        .send({ email: 'TARGET@example.test', role: 'member' })
+        .expect(201);
+      expect(byEmail.body).toMatchObject({
+        userId: target.user.id,
+        role: 'member',
+        username: 'target',
+        firstName: 'Tara',
+      });
+      await t.http
+        .post(`/v1/entities/${id}/members`)
+        .set(admin.auth)
+        .send({ userId: target.user.id, role: 'admin' })
+        .expect(409);
+      await t.http
+        .post(`/v1/entities/${id}/members`)
+        .set(admin.auth)
+        .send({ email: 'ghost@example.test', role: 'member' })
+        .expect(404);
+      await t.http
+        .post(`/v1/entities/${id}/members`)
+        .set(admin.auth)
+        .send({ userId: '00000000-0000-4000-8000-000000000000', role: 'member' })
+        .expect(404);
+      const me = await t.http.get('/v1/auth/me').set(target.auth).expect(200);
+      expect(me.body.memberships.map((m: { entityId: string }) => m.entityId)).toContain(id);
+    });
+
+    it('lets only an owner grant the owner role', async () => {
+      const id = await freshEntity();
+      await t.http
+        .post(`/v1/entities/${id}/members`)
+        .set(admin.auth)
+        .send({ userId: target.user.id, role: 'owner' })
+        .expect(403);
+      await t.http
+        .patch(`/v1/entities/${id}/members/${member.user.id}`)
+        .set(admin.auth)
+        .send({ role: 'owner' })
+        .expect(403);
+      await t.http
+        .post(`/v1/entities/${id}/members`)
+        .set(owner.auth)
+        .send({ userId: target.user.id, role: 'owner' })
+        .expect(201);
+    });
+
+    it('lets an admin neither demote nor remove an owner', async () => {
+      const id = await freshEntity();
+      await t.http
+        .patch(`/v1/entities/${id}/members/${owner.user.id}`)
+        .set(admin.auth)
+        .send({ role: 'member' })
+        .expect(403);
+      await t.http
+        .delete(`/v1/entities/${id}/members/${owner.user.id}`)
+        .set(admin.auth)
+        .expect(403);
+    });
+
+    it.each([
+      [
+        'both email and userId',
+        {
+          email: 'target@example.test',
+          userId: '00000000-0000-4000-8000-000000000000',
+          role: 'member',
+        },
+      ],
+      ['neither email nor userId', { role: 'member' }],
+      ['an unknown role', { email: 'target@example.test', role: 'superuser' }],
+      ['a non-UUID userId', { userId: 'abc', role: 'member' }],
+      ['an unknown field', { email: 'target@example.test', role: 'member', isActive: false }],
+    ])('refuses %s with 400', async (_, body) => {
+      await t.http.post(`/v1/entities/${entityId}/members`).set(owner.auth).send(body).expect(400);
+    });
+
+    it('answers 404 for a user who is not a member, 400 for a non-UUID member id', async () => {
+      await t.http
+        .patch(`/v1/entities/${entityId}/members/${outsider.user.id}`)
+        .set(owner.auth)
+        .send({ role: 'admin' })
+        .expect(404);
+      await t.http
+        .delete(`/v1/entities/${entityId}/members/${outsider.user.id}`)
+        .set(owner.auth)
+        .expect(404);
+      await t.http
+        .patch(`/v1/entities/${entityId}/members/nope`)
+        .set(owner.auth)
+        .send({ role: 'admin' })
+        .expect(400);
+    });
+
+    it('lets a member leave, and then forgets them at once', async () => {
+      const id = await freshEntity();
+      await t.http.get(`/v1/entities/${id}`).set(member.auth).expect(200); // role cached
+      await t.http
+        .delete(`/v1/entities/${id}/members/${member.user.id}`)
+        .set(member.auth)
+        .expect(204);
+      await t.http.get(`/v1/entities/${id}`).set(member.auth).expect(404);
+    });
+
+    it('a member may not remove someone else', async () => {
+      const id = await freshEntity(true);
+      await t.http
+        .delete(`/v1/entities/${id}/members/${target.user.id}`)
+        .set(member.auth)
+        .expect(403);
+    });
+
+    it('a demoted admin loses admin rights on the next request', async () => {
+      const id = await freshEntity();
+      await t.http.patch(`/v1/entities/${id}`).set(admin.auth).send({ name: 'ok' }).expect(200);
+      await t.http
+        .patch(`/v1/entities/${id}/members/${admin.user.id}`)
+        .set(owner.auth)
+        .send({ role: 'member' })
+        .expect(200);
+      await t.http.patch(`/v1/entities/${id}`).set(admin.auth).send({ name: 'not ok' }).expect(403);
+    });
+  });
+
+  describe('tenant isolation', () => {
+    it("cannot read or change another tenant's entity, members or memberships", async () => {
+      const id = await freshEntity(true);
+      const x = outsider.auth;
+      await t.http.get(`/v1/entities/${id}`).set(x).expect(404);
+      await t.http.patch(`/v1/entities/${id}`).set(x).send({ name: 'pwned' }).expect(404);
+      await t.http.delete(`/v1/entities/${id}`).set(x).expect(404);
+      await t.http.get(`/v1/entities/${id}/members`).set(x).expect(404);
+      await t.http
+        .post(`/v1/entities/${id}/members`)
+        .set(x)
+        .send({ userId: outsider.user.id, role: 'owner' })
+        .expect(404);
+      await t.http
+        .patch(`/v1/entities/${id}/members/${target.user.id}`)
+        .set(x)
+        .send({ role: 'owner' })
+        .expect(404);
+      await t.http.delete(`/v1/entities/${id}/members/${target.user.id}`).set(x).expect(404);
+      // Through their own entity, they cannot reach members of this one either.
+      await t.http
+        .patch(`/v1/entities/${outsiderEntityId}/members/${target.user.id}`)
+        .set(x)
+        .send({ role: 'owner' })
+        .expect(404);
+      await t.http
+        .delete(`/v1/entities/${outsiderEntityId}/members/${target.user.id}`)
+        .set(x)
+        .expect(404);
+      const rows = await t.db.query(
+        `SELECT user_id, role FROM user_memberships WHERE entity_id = '${id}' ORDER BY user_id`,
+      );
+      expect(rows).toHaveLength(4);
+      expect(rows.find((r: { user_id: string }) => r.user_id === outsider.user.id)).toBeUndefined();
+      const [entity] = await t.db.query(`SELECT name FROM entities WHERE id = '${id}'`);
+      expect(entity.name).not.toBe('pwned');
+    });
+  });
+
+  describe('the last owner', () => {
+    it('cannot be demoted or removed, nor leave', async () => {
+      const id = await freshEntity();
+      const demote = await t.http
+        .patch(`/v1/entities/${id}/members/${owner.user.id}`)
+        .set(owner.auth)
+        .send({ role: 'admin' })
+        .expect(409);
+      expect(demote.body).toMatchObject({ type: '/problems/conflict', status: 409 });
+      await t.http
+        .delete(`/v1/entities/${id}/members/${owner.user.id}`)
+        .set(owner.auth)
+        .expect(409);
+      const rows = await t.db.query(
+        `SELECT role FROM user_memberships WHERE entity_id = '${id}' AND user_id = '${owner.user.id}'`,
+      );
+      expect(rows).toEqual([{ role: 'owner' }]);
+    });
+
+    it('can step down once another owner exists', async () => {
+      const id = await freshEntity();
+      await t.http
+        .patch(`/v1/entities/${id}/members/${admin.user.id}`)
+        .set(owner.auth)
+        .send({ role: 'owner' })
+        .expect(200);
+      await t.http
+        .patch(`/v1/entities/${id}/members/${owner.user.id}`)
+        .set(owner.auth)
+        .send({ role: 'member' })
+        .expect(200);
+      await t.http
+        .delete(`/v1/entities/${id}/members/${admin.user.id}`)
+        .set(admin.auth)
+        .expect(409);
+    });
+
+    it('survives two owners demoting each other at the same moment', async () => {
+      for (let round = 0; round < 3; round++) {
+        const id = await freshEntity();
+        await t.http
+          .patch(`/v1/entities/${id}/members/${admin.user.id}`)
+          .set(owner.auth)
+          .send({ role: 'owner' })
+          .expect(200);
+        const results = await Promise.all([
+          t.http
+            .patch(`/v1/entities/${id}/members/${admin.user.id}`)
+            .set(owner.auth)
+            .send({ role: 'member' }),
+          t.http
+            .patch(`/v1/entities/${id}/members/${owner.user.id}`)
+            .set(admin.auth)
+            .send({ role: 'member' }),
+          t.http.delete(`/v1/entities/${id}/members/${owner.user.id}`).set(owner.auth),
+          t.http.delete(`/v1/entities/${id}/members/${admin.user.id}`).set(admin.auth),
+        ]);
+        expect(results.map((r) => r.status)).not.toContain(500);
+        const [{ n }] = await t.db.query(
+          `SELECT COUNT(*) AS n FROM user_memberships WHERE entity_id = '${id}' AND role = 'owner'`,
+        );
+        expect(Number(n)).toBe(1);
+      }
+    });
+  });
+
+  describe('DELETE /v1/entities/:id', () => {
+    it('soft-deletes: the entity and its members answer 404 to everyone, lists and /auth/me forget it', async () => {
+      const id = await freshEntity();
+      await t.http.get(`/v1/entities/${id}`).set(member.auth).expect(200); // role cached
+      await t.http.delete(`/v1/entities/${id}`).set(owner.auth).expect(204);
+      for (const who of [owner, admin, member]) {
+        await t.http.get(`/v1/entities/${id}`).set(who.auth).expect(404);
+        await t.http.get(`/v1/entities/${id}/members`).set(who.auth).expect(404);
+        const list = await t.http.get('/v1/entities?limit=100').set(who.auth).expect(200);
+        expect(list.body.items.map((e: { id: string }) => e.id)).not.toContain(id);
+        const me = await t.http.get('/v1/auth/me').set(who.auth).expect(200);
+        expect(me.body.memberships.map((m: { entityId: string }) => m.entityId)).not.toContain(id);
+      }
+      await t.http.delete(`/v1/entities/${id}`).set(owner.auth).expect(404);
+      const [row] = await t.db.query(`SELECT is_active FROM entities WHERE id = '${id}'`);
+      expect(Boolean(row.is_active)).toBe(false);
+      const entities = t.app.get(EntitiesService);
+      expect(await entities.findActive(id)).toBeNull();
+      expect(await entities.findActive(entityId)).toEqual({ id: entityId, name: 'Renamed' });
+      expect(await entities.findActive('not-a-uuid')).toBeNull();
+    });
+  });
+});
