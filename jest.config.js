@@ -8,8 +8,24 @@ const base = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
 };
+/**
+ * e2e: the @nestjs/swagger plugin runs as in `nest build`, so /docs-json lists every DTO field
+ * under jest too (the OpenAPI-driven suites in test/security generate their requests from it).
+ * The plugin needs the type checker, hence a full program instead of isolated transpilation.
+ */
+const withSwaggerPlugin = {
+  '^.+\\.ts$': [
+    'ts-jest',
+    {
+      diagnostics: false,
+      tsconfig: { isolatedModules: false },
+      astTransformers: { before: ['<rootDir>/test/support/swagger-transformer.js'] },
+    },
+  ],
+};
 const e2e = (name, setup) => ({
   ...base,
+  transform: withSwaggerPlugin,
   displayName: name,
   rootDir: '.',
   testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],

@@ -34,6 +34,7 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'The request is not multipart/form-data',
   FST_PROTO_VIOLATION: 'The body contains a forbidden key (__proto__ or constructor.prototype)',
   CS_JSON_TOO_DEEP: 'The JSON body is nested too deeply',
+  CS_JSON_ILL_FORMED: 'The JSON body contains text that is not valid Unicode (a lone surrogate escape)',
 };
 
 /** Turns any error into a problem; unknown errors become a bare 500 with no internals. */
