@@ -25,7 +25,11 @@ export class CreateAdminCommand extends CommandRunner {
       throw new Error(`create-admin: ${messages.join('; ')}`);
     }
     const { user, created } = await this.users.createOrPromoteAdmin(dto.email, dto.password);
-    process.stdout.write(`${created ? 'Created' : 'Promoted'} admin ${user.email} (${user.id})\n`);
+    process.stdout.write(
+      created
+        ? `Created admin ${user.email} (${user.id})\n`
+        : `Admin ${user.email} (${user.id}) already existed: made admin, active, password set\n`,
+    );
   }
 
   @Option({ flags: '--email <email>', description: 'the admin email', required: true })

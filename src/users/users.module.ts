@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { PasswordHasher } from './password-hasher';
@@ -7,6 +7,8 @@ import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
+/** Users and credentials; UsersService is global (auth, entities, CLI commands and admin features use it). */
+@Global()
 @Module({
   imports: [TypeOrmModule.forFeature([User])],
   controllers: [UsersController],
