@@ -1,0 +1,33 @@
+import { Transform } from 'class-transformer';
+import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+
+export const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** A new lead: JSON, or the same fields as multipart/form-data text fields (plus a `resume` file). */
+export class CreateLeadDto {
+  /** 1–100 characters. */
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  firstName: string;
+
+  /** 1–100 characters. */
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  lastName: string;
+
+  /** Unique in the entity; stored lower-cased. */
+  @IsString()
+  @MaxLength(255)
+  @IsEmail({}, { message: 'email must be an email address' })
+  email: string;
+
+  /** Up to 5,000 characters. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  notes?: string;
+}

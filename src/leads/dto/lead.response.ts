@@ -1,0 +1,60 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { LEAD_STATUSES, LeadStatus } from '../lead.entity';
+
+export class ResumeInfoResponse {
+  /** Decided from the file's magic bytes. */
+  contentType: string;
+  size: number;
+  fileName: string | null;
+}
+
+/** A lead as the API shows it (the storage key is never exposed). */
+export class LeadResponse {
+  id: string;
+  entityId: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  @ApiProperty({ enum: LEAD_STATUSES })
+  status: LeadStatus;
+  reachedOutAt: Date | null;
+  notes: string | null;
+  /** null when no resume is attached; download it from `…/resume`. */
+  @ApiPropertyOptional({ type: ResumeInfoResponse, nullable: true })
+  resume: ResumeInfoResponse | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export class LeadPageResponse {
+  @ApiProperty({ type: [LeadResponse] })
+  items: LeadResponse[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export class LeadNumberedPageResponse {
+  @ApiProperty({ type: [LeadResponse] })
+  items: LeadResponse[];
+  total: number;
+  page: number;
+  limit: number;
+}
+
+export class LeadStatsByStatusResponse {
+  PENDING: number;
+  REACHED_OUT: number;
+}
+
+export class LeadStatsResponse {
+  total: number;
+  @ApiProperty({ type: LeadStatsByStatusResponse })
+  byStatus: LeadStatsByStatusResponse;
+  reachedOutLast7Days: number;
+}
+
+/** What the public intake form gets back. */
+export class PublicLeadResponse {
+  id: string;
+  createdAt: Date;
+}

@@ -1,0 +1,40 @@
+import { Transform } from 'class-transformer';
+import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { LEAD_STATUSES, LeadStatus } from '../lead.entity';
+import { trim } from './create-lead.dto';
+
+/** Absent is fine; null is validated (and refused) like any other wrong value. */
+const present = (_: object, value: unknown) => value !== undefined;
+
+/** Any subset of the fields; `status` follows the reached-out rule; `notes: null` clears the notes. */
+export class UpdateLeadDto {
+  @ValidateIf(present)
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  firstName?: string;
+
+  @ValidateIf(present)
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  lastName?: string;
+
+  @ValidateIf(present)
+  @IsString()
+  @MaxLength(255)
+  @IsEmail({}, { message: 'email must be an email address' })
+  email?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  notes?: string | null;
+
+  /** PENDING → REACHED_OUT sets reachedOutAt; back to PENDING clears it; the same status again changes nothing. */
+  @ValidateIf(present)
+  @IsIn(LEAD_STATUSES, { message: `status must be one of ${LEAD_STATUSES.join(', ')}` })
+  status?: LeadStatus;
+}
