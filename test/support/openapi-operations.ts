@@ -52,7 +52,10 @@ export interface Operation {
   /** "POST /v1/entities/{id}" — how failures are reported. */
   label: string;
   access: Access | undefined;
+  /** Documented path parameters (a parameter read through a decorator like @Tenant() may be missing here). */
   pathParams: Parameter[];
+  /** Every {name} in the path template, documented or not. */
+  pathNames: string[];
   queryParams: Parameter[];
   /** Resolved JSON body schema, when the operation takes a JSON body. */
   body: Schema | undefined;
@@ -120,7 +123,14 @@ export function listOperations(doc: OpenApiDocument): Operation[] {
         path,
         label: `${method.toUpperCase()} ${path}`,
         access: op['x-access'],
-        pathParams: params.filter((p) => p.in === 'path'),
+        pathParams: [
+          ...params.filter((p) => p.in === 'path'),
+          ...[...path.matchAll(/\{([^}]+)\}/g)]
+            .map((m) => m[1])
+            .filter((name) => !params.some((p) => p.in === 'path' && p.name === name))
+            .map((name) => ({ name, in: 'path' as const, required: true, schema: { type: 'string' } })),
+        ],
+        pathNames: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
         queryParams: params.filter((p) => p.in === 'query'),
         body: jsonType ? resolve(content[jsonType].schema) : undefined,
         bodyTypes: Object.keys(content),
@@ -133,7 +143,7 @@ export function listOperations(doc: OpenApiDocument): Operation[] {
 /** Path parameters that name a tenant: the access guard reads `:entityId`, else `:id` on tenant routes. */
 export function entityParamOf(op: Operation): string | undefined {
   if (op.access?.kind !== 'tenant') return undefined;
-  const names = op.pathParams.map((p) => p.name);
+  const names = op.pathNames;
   return names.includes('entityId') ? 'entityId' : names.includes('id') ? 'id' : undefined;
 }
 
