@@ -14,6 +14,7 @@
 const { spawn, execFileSync } = require('node:child_process');
 const { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync, rmSync } = require('node:fs');
 const net = require('node:net');
+const { randomUUID } = require('node:crypto');
 const os = require('node:os');
 const { join, resolve } = require('node:path');
 const { Client } = require('pg');
@@ -267,14 +268,19 @@ async function ensureDatabase() {
   } finally {
     await admin.end();
   }
+  // The first app start migrates too (DB_MIGRATE_ON_START=true), so a broken CLI only costs a warning.
   const cli = join(DIST, 'src', 'cli.js');
   if (existsSync(cli)) {
     log('migrating (cli migrate up)');
-    execFileSync(process.execPath, [cli, 'migrate', 'up'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL, NODE_ENV: 'production', JWT_SECRET, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    try {
+      execFileSync(process.execPath, [cli, 'migrate', 'up'], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL, NODE_ENV: 'production', JWT_SECRET, LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+    } catch (error) {
+      log(`cli migrate up failed; the app migrates on its first start instead: ${String(error.stderr || error.message).split('\n')[0]}`);
+    }
   }
 }
 
@@ -289,7 +295,7 @@ function appEnv(extra = {}) {
     LOG_LEVEL: 'warn',
     THROTTLE_LIMIT: '1000000',
     THROTTLE_TTL_SECONDS: '1',
-    DB_MIGRATE_ON_START: existsSync(join(DIST, 'src', 'cli.js')) ? 'false' : 'true',
+    DB_MIGRATE_ON_START: 'false', // production default; the first start of a run sets it to true
     ...extra,
   };
 }
@@ -407,7 +413,7 @@ async function samples(db, entities) {
   let absent = null;
   for (const candidate of ['qzx', 'xqj', 'zqv', 'jqx']) {
     const hit = await db.query(
-      `SELECT 1 FROM leads WHERE entity_id = $1 AND (first_name ILIKE $2 OR last_name ILIKE $2 OR email ILIKE $2) LIMIT 1`,
+      `SELECT 1 FROM leads WHERE entity_id = $1 AND (lower(first_name) LIKE $2 OR lower(last_name) LIKE $2 OR email LIKE $2) LIMIT 1`,
       [main, likePattern(candidate)],
     );
     if (!hit.rowCount) {
@@ -430,15 +436,18 @@ async function explainAll(db, entities, s, userId) {
     firstPage: [SQL.firstPage, [entities.main, 21]],
     deepCursor: [SQL.cursorPage, [entities.main, first[0], first[1], 21]],
     statusFilter: [SQL.statusPage, [entities.main, 'REACHED_OUT', 21]],
-    searchCommon: [SQL.searchPage, [entities.main, likePattern(s.common), 21]],
-    searchAbsent: [SQL.searchPage, [entities.main, likePattern(s.absent), 21]],
+    membershipsOfMe: [SQL.myMemberships, [userId]],
+    'searchCommon (step 1: newest window)': [SQL.searchWindow, [entities.main, likePattern(s.common), 21]],
+    'searchCommon (step 2: trigram matches, only when step 1 finds < 21)': [SQL.searchMatches, [entities.main, likePattern(s.common), 21]],
+    'searchAbsent (step 1: newest window)': [SQL.searchWindow, [entities.main, likePattern(s.absent), 21]],
+    'searchAbsent (step 2: trigram matches)': [SQL.searchMatches, [entities.main, likePattern(s.absent), 21]],
   };
   for (const [name, [text, values]] of Object.entries(queries)) {
     const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
     plans[name] = rows.map((r) => r['QUERY PLAN']).join('\n');
   }
   await db.query('BEGIN');
-  const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${SQL.createLead}`, [entities.writes, 'Plan', 'Check', `plan-${Date.now()}@example.com`, null, new Date()]);
+  const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${SQL.createLead}`, [randomUUID(), entities.writes, 'Plan', 'Check', `plan-${Date.now()}@example.com`, null, new Date()]);
   await db.query('ROLLBACK');
   plans.createLead = rows.map((r) => r['QUERY PLAN']).join('\n');
   return plans;

@@ -6,8 +6,11 @@
  */
 
 const LEAD_COLUMNS =
-  'id, entity_id, first_name, last_name, email, status, reached_out_at, notes, ' +
-  'resume_path, resume_content_type, resume_size, created_at, updated_at';
+  'id, entity_id, first_name, last_name, email, resume_path, resume_content_type, resume_size, ' +
+  'resume_file_name, status, reached_out_at, notes, created_at, updated_at';
+const SEARCH_WINDOW = 2000; // src/leads/leads.repository.ts
+const MATCH = (a) =>
+  `(lower(${a}first_name) LIKE $2 ESCAPE '\\' OR lower(${a}last_name) LIKE $2 ESCAPE '\\' OR ${a}email LIKE $2 ESCAPE '\\')`;
 
 const SQL = {
   /** The access check: an active user with an active membership in an active entity. */
@@ -17,6 +20,9 @@ const SQL = {
     WHERE m.user_id = $1 AND m.entity_id = $2 AND m.is_active AND e.is_active AND u.is_active`,
   me: `SELECT id, email, username, first_name, last_name, is_active, is_admin, last_login_at, created_at, updated_at
     FROM users WHERE id = $1 AND is_active`,
+  myMemberships: `SELECT m.entity_id, e.name AS entity_name, m.role FROM user_memberships m
+    JOIN entities e ON e.id = m.entity_id AND e.is_active
+    WHERE m.user_id = $1 AND m.is_active ORDER BY m.created_at ASC, m.id ASC`,
   leadById: `SELECT ${LEAD_COLUMNS} FROM leads WHERE entity_id = $1 AND id = $2`,
   firstPage: `SELECT ${LEAD_COLUMNS} FROM leads WHERE entity_id = $1
     ORDER BY created_at DESC, id DESC LIMIT $2`,
@@ -24,12 +30,16 @@ const SQL = {
     ORDER BY created_at DESC, id DESC LIMIT $4`,
   statusPage: `SELECT ${LEAD_COLUMNS} FROM leads WHERE entity_id = $1 AND status = $2
     ORDER BY created_at DESC, id DESC LIMIT $3`,
-  searchPage: `SELECT ${LEAD_COLUMNS} FROM leads WHERE entity_id = $1
-    AND (first_name ILIKE $2 OR last_name ILIKE $2 OR email ILIKE $2)
-    ORDER BY created_at DESC, id DESC LIMIT $3`,
-  createLead: `INSERT INTO leads (id, entity_id, first_name, last_name, email, status, notes, created_at, updated_at)
-    VALUES (gen_random_uuid(), $1, $2, $3, $4, 'PENDING', $5, $6, $6)
-    RETURNING ${LEAD_COLUMNS}`,
+  /** Search, step 1 (as the app): filter the newest SEARCH_WINDOW rows walked by the keyset index. */
+  searchWindow: `SELECT * FROM (SELECT ${LEAD_COLUMNS} FROM leads WHERE entity_id = $1
+    ORDER BY created_at DESC, id DESC LIMIT ${SEARCH_WINDOW}) w
+    WHERE ${MATCH('w.')} ORDER BY created_at DESC, id DESC LIMIT $3`,
+  /** Search, step 2 when step 1 did not fill the page: every match via the trigram bitmap, then sort. */
+  searchMatches: `WITH m AS MATERIALIZED (SELECT ${LEAD_COLUMNS} FROM leads WHERE entity_id = $1 AND ${MATCH('')})
+    SELECT * FROM m ORDER BY created_at DESC, id DESC LIMIT $3`,
+  /** The app sets id and timestamps itself and reads nothing back: one INSERT, no RETURNING. */
+  createLead: `INSERT INTO leads (${LEAD_COLUMNS})
+    VALUES ($1, $2, $3, $4, $5, NULL, NULL, NULL, NULL, 'PENDING', NULL, $6, $7, $7)`,
 };
 
 const iso = (d) => (d == null ? null : d.toISOString());
@@ -45,7 +55,7 @@ function leadJson(row) {
     reachedOutAt: iso(row.reached_out_at),
     notes: row.notes,
     resume: row.resume_path
-      ? { contentType: row.resume_content_type, size: row.resume_size }
+      ? { contentType: row.resume_content_type, size: row.resume_size, fileName: row.resume_file_name }
       : null,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
@@ -85,9 +95,9 @@ function decodeCursor(cursor) {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Escapes LIKE wildcards in a user's search term, as the app does. */
+/** Lower-cases and escapes LIKE wildcards in a search fragment, as the app does. */
 function likePattern(term) {
-  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-module.exports = { SQL, LEAD_COLUMNS, leadJson, userJson, encodeCursor, decodeCursor, likePattern, UUID };
+module.exports = { SEARCH_WINDOW, SQL, LEAD_COLUMNS, leadJson, userJson, encodeCursor, decodeCursor, likePattern, UUID };

@@ -9,7 +9,7 @@
  * JWT_SECRET, DATABASE_POOL_SIZE (20).
  */
 const http = require('node:http');
-const { createHmac, timingSafeEqual } = require('node:crypto');
+const { createHmac, randomUUID, timingSafeEqual } = require('node:crypto');
 const { Pool } = require('pg');
 const { SQL, leadJson, userJson, encodeCursor, decodeCursor, likePattern, UUID } = require('./queries');
 
@@ -109,7 +109,9 @@ async function listLeads(res, entityId, query) {
     result = await pool.query({ name: 'statusPage', text: SQL.statusPage, values: [entityId, status, limit + 1] });
   } else if (search) {
     if (search.length > 100) return problem(res, 400, 'Bad Request', 'search too long');
-    result = await pool.query({ name: 'searchPage', text: SQL.searchPage, values: [entityId, likePattern(search), limit + 1] });
+    const values = [entityId, likePattern(search), limit + 1];
+    result = await pool.query({ name: 'searchWindow', text: SQL.searchWindow, values });
+    if (result.rows.length <= limit) result = await pool.query({ name: 'searchMatches', text: SQL.searchMatches, values });
   } else {
     result = await pool.query({ name: 'firstPage', text: SQL.firstPage, values: [entityId, limit + 1] });
   }
@@ -128,9 +130,13 @@ async function handle(req, res) {
   const userId = verifyJwt(req.headers.authorization);
   if (path === '/v1/auth/me' && req.method === 'GET') {
     if (!userId) return problem(res, 401, 'Unauthorized', 'Invalid or expired credentials');
-    const { rows } = await pool.query({ name: 'me', text: SQL.me, values: [userId] });
-    if (rows.length === 0) return problem(res, 401, 'Unauthorized', 'Invalid or expired credentials');
-    return send(res, 200, userJson(rows[0]));
+    const [user, memberships] = await Promise.all([
+      pool.query({ name: 'me', text: SQL.me, values: [userId] }),
+      pool.query({ name: 'myMemberships', text: SQL.myMemberships, values: [userId] }),
+    ]);
+    if (user.rows.length === 0) return problem(res, 401, 'Unauthorized', 'Invalid or expired credentials');
+    const list = memberships.rows.map((m) => ({ entityId: m.entity_id, entityName: m.entity_name, role: m.role }));
+    return send(res, 200, { ...userJson(user.rows[0]), memberships: list });
   }
   if (parts[1] !== 'v1' || parts[2] !== 'entities' || parts[4] !== 'leads' || parts.length > 6) {
     return problem(res, 404, 'Not Found', 'No such route');
@@ -159,12 +165,26 @@ async function handle(req, res) {
       return problem(res, 400, 'Bad Request', 'malformed JSON');
     }
     if (!validLead(body)) return problem(res, 400, 'Bad Request', 'invalid lead');
-    const { rows } = await pool.query({
+    const now = new Date();
+    const row = {
+      id: randomUUID(),
+      entity_id: entityId,
+      first_name: body.firstName.trim(),
+      last_name: body.lastName.trim(),
+      email: body.email.trim().toLowerCase(),
+      resume_path: null,
+      status: 'PENDING',
+      reached_out_at: null,
+      notes: body.notes ?? null,
+      created_at: now,
+      updated_at: now,
+    };
+    await pool.query({
       name: 'createLead',
       text: SQL.createLead,
-      values: [entityId, body.firstName.trim(), body.lastName.trim(), body.email.trim().toLowerCase(), body.notes ?? null, new Date()],
+      values: [row.id, entityId, row.first_name, row.last_name, row.email, row.notes, now],
     });
-    return send(res, 201, leadJson(rows[0]));
+    return send(res, 201, leadJson(row));
   }
   return problem(res, 405, 'Method Not Allowed', '');
 }

@@ -8,7 +8,9 @@ import { join } from 'node:path';
  * production: for the scale-out suites, where two instances must share only PostgreSQL and Redis.
  */
 const ROOT = join(__dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+/** CORNERSTONE_DIST points at another build of the app (e.g. bench/.work/dist); default ./dist. */
+const DIST = process.env.CORNERSTONE_DIST ? join(ROOT, process.env.CORNERSTONE_DIST) : join(ROOT, 'dist');
+const MAIN = join(DIST, 'src', 'main.js');
 
 /** Builds once when dist is missing (CI builds before the suites; a fresh clone may not have). */
 export function ensureBuilt(): void {
