@@ -2,13 +2,22 @@
  * Driver errors (pg and better-sqlite3) translated once into kinds the HTTP layer maps to
  * problem+json. Nothing else in the app looks at driver error codes.
  */
-export type DatabaseErrorKind = 'unique' | 'foreign_key' | 'not_null' | 'check' | 'timeout' | 'unavailable';
+export type DatabaseErrorKind = 'unique' | 'foreign_key' | 'not_null' | 'check' | 'invalid_value' | 'timeout' | 'unavailable';
 
 const PG_CODES: Record<string, DatabaseErrorKind> = {
   '23505': 'unique',
   '23503': 'foreign_key',
   '23502': 'not_null',
   '23514': 'check',
+  // Data exceptions: a value the column cannot hold (NUL byte in text, malformed uuid, out-of-range number,
+  // bad date, too long). Validation should catch these first; this keeps a miss a 400, never a 500.
+  '22021': 'invalid_value', // character_not_in_repertoire (NUL byte in text)
+  '22P05': 'invalid_value', // untranslatable_character
+  '22P02': 'invalid_value', // invalid_text_representation (e.g. not a uuid)
+  '22001': 'invalid_value', // string_data_right_truncation
+  '22003': 'invalid_value', // numeric_value_out_of_range
+  '22007': 'invalid_value', // invalid_datetime_format
+  '22008': 'invalid_value', // datetime_field_overflow
   '57014': 'timeout', // statement_timeout / query_canceled
   '55P03': 'timeout', // lock_not_available (lock_timeout)
   '57P01': 'unavailable', // admin_shutdown

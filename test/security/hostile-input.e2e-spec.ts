@@ -199,6 +199,7 @@ describe('hostile input on every operation of the OpenAPI document', () => {
           if (type === 'string' || type === 'enum') {
             cases.push({ name: `${field} = 100 KB string`, payload: json({ ...valid, [field]: 'a'.repeat(100 * 1024) }) });
             cases.push({ name: `${field} = lone surrogate`, payload: json({ ...valid, [field]: 'a\ud800b' }) });
+            cases.push({ name: `${field} = NUL character`, payload: json({ ...valid, [field]: 'a\u0000b' }) });
           }
           if (type === 'integer' || type === 'number') {
             for (const raw of ['-1000000000', '1e308', '1e400', '-1e400', '9007199254740993']) {
@@ -306,6 +307,18 @@ describe('hostile input on every operation of the OpenAPI document', () => {
           seen[res.status] = (seen[res.status] ?? 0) + 1;
           if (res.status >= 500 || (res.status >= 400 && rejection(res))) {
             failures.push(`${op.label} — ${field} = ${JSON.stringify(value)}: ${res.status} ${res.body.slice(0, 200)}`);
+          }
+        }
+      }
+    }
+    // Free-text query parameters (search…): metacharacters, NUL, LIKE wildcards, long values.
+    for (const op of ops.filter((o) => o.method === 'get')) {
+      for (const p of op.queryParams.filter((q) => typeOf(q.schema) === 'string' && q.name !== 'cursor' && !q.schema?.format)) {
+        for (const value of ["' OR 1=1 --", '%00', '%25', '_', '%5C', encodeURIComponent('x\u0000y'), 'x'.repeat(3000), encodeURIComponent('{"$gt":""}')]) {
+          const res = await send(op, { name: p.name, query: `${encodeURIComponent(p.name)}=${value}` });
+          seen[res.status] = (seen[res.status] ?? 0) + 1;
+          if (res.status >= 500 || (res.status >= 400 && rejection(res))) {
+            failures.push(`${op.label} — ?${p.name}=${value.slice(0, 40)}: ${res.status} ${res.body.slice(0, 200)}`);
           }
         }
       }

@@ -8,6 +8,7 @@ const DATABASE_PROBLEMS: Record<DatabaseErrorKind, { status: number; detail: str
   foreign_key: { status: 409, detail: 'The request refers to a resource that does not exist or is still referenced' },
   not_null: { status: 400, detail: 'A required value is missing' },
   check: { status: 400, detail: 'A value is outside the allowed range' },
+  invalid_value: { status: 400, detail: 'A value cannot be stored as given (wrong format, out of range or a NUL character)' },
   timeout: { status: 503, detail: 'The database did not answer in time; retry later' },
   unavailable: { status: 503, detail: 'The database is unavailable; retry later' },
 };
@@ -34,7 +35,7 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'The request is not multipart/form-data',
   FST_PROTO_VIOLATION: 'The body contains a forbidden key (__proto__ or constructor.prototype)',
   CS_JSON_TOO_DEEP: 'The JSON body is nested too deeply',
-  CS_JSON_ILL_FORMED: 'The JSON body contains text that is not valid Unicode (a lone surrogate escape)',
+  CS_JSON_ILL_FORMED: 'The JSON body contains a NUL character or a lone UTF-16 surrogate, which no field accepts',
 };
 
 /** Turns any error into a problem; unknown errors become a bare 500 with no internals. */

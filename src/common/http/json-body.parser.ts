@@ -20,13 +20,16 @@ function exceedsDepth(text: string, max: number): boolean {
   return false;
 }
 
-/** A lone UTF-16 surrogate: not text. validator.js throws on it (encodeURI), and it cannot be stored faithfully. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/**
+ * Text no API field can hold: a lone UTF-16 surrogate (validator.js throws on it, UTF-8 cannot
+ * carry it) or a NUL character (PostgreSQL text refuses it).
+ */
+const ILL_FORMED = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 class IllFormedText extends Error {}
 
 function rejectIllFormed(key: string, value: unknown): unknown {
-  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) throw new IllFormedText();
+  if (ILL_FORMED.test(key) || (typeof value === 'string' && ILL_FORMED.test(value))) throw new IllFormedText();
   return value;
 }
 
@@ -50,12 +53,12 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
         return done(badRequest('CS_JSON_TOO_DEEP', `JSON nested deeper than ${MAX_JSON_DEPTH}`));
       }
       try {
-        // The reviver only runs when the text has a \u escape for a surrogate; raw bytes are already decoded as UTF-8.
-        const reviver = /\\u[dD][89a-fA-F]/.test(text) ? rejectIllFormed : undefined;
+        // The reviver only runs when the text escapes a surrogate or NUL (raw control characters are invalid JSON anyway).
+        const reviver = /\\u([dD][89a-fA-F]|0000)/.test(text) ? rejectIllFormed : undefined;
         done(null, secureJson.parse(text, reviver, { protoAction: 'error', constructorAction: 'error' }));
       } catch (error) {
         if (error instanceof IllFormedText) {
-          return done(badRequest('CS_JSON_ILL_FORMED', 'the body contains a lone UTF-16 surrogate'));
+          return done(badRequest('CS_JSON_ILL_FORMED', 'the body contains a NUL character or a lone UTF-16 surrogate'));
         }
         const proto = /prototype|__proto__|constructor/i.test((error as Error).message);
         done(badRequest(proto ? 'FST_PROTO_VIOLATION' : 'FST_ERR_CTP_INVALID_JSON_BODY', (error as Error).message));
