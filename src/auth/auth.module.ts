@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Global, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PrincipalResolver } from '../common/auth/access-ports';
@@ -16,7 +17,9 @@ import { AuthService } from './auth.service';
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        secret: config.auth.jwtSecret,
+        // A KeyObject, not the string: jsonwebtoken first tries a string as a PEM public key and
+        // throws, which made every verification cost ~0.5 ms instead of ~10 µs.
+        secret: createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8')) as unknown as string,
         signOptions: { algorithm: 'HS256', expiresIn: config.auth.jwtExpiresIn as never },
         verifyOptions: { algorithms: ['HS256'] },
       }),
