@@ -310,3 +310,31 @@ describe('auth: register, login, me, tokens', () => {
     });
   });
 });
+
+describe('auth: token lifetime from JWT_EXPIRES_IN', () => {
+  it.each([
+    ['900', 900],
+    ['15m', 900],
+  ])('JWT_EXPIRES_IN=%s gives tokens that live %i seconds', async (value, seconds) => {
+    const t = await startTestApp({ label: 'jwtttl', env: { JWT_EXPIRES_IN: value } });
+    try {
+      const res = await t.http
+        .post('/v1/auth/register')
+        .send({ email: 'ttl@example.test', password: DEFAULT_PASSWORD })
+        .expect(201);
+      expect(res.body.expiresIn).toBe(seconds);
+      const payload = JSON.parse(
+        Buffer.from(res.body.accessToken.split('.')[1], 'base64url').toString(),
+      );
+      expect(payload.exp - payload.iat).toBe(seconds);
+      expect(
+        JSON.parse(Buffer.from(res.body.accessToken.split('.')[0], 'base64url').toString()),
+      ).toEqual({
+        alg: 'HS256',
+        typ: 'JWT',
+      });
+    } finally {
+      await t.close();
+    }
+  });
+});

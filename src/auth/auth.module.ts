@@ -8,6 +8,10 @@ import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 
+function toExpiresIn(value: string): string | number {
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
 /** Register, login, me; provides the access guard's PrincipalResolver app-wide. */
 @Global()
 @Module({
@@ -20,7 +24,11 @@ import { AuthService } from './auth.service';
         // A KeyObject, not the string: jsonwebtoken first tries a string as a PEM public key and
         // throws, which made every verification cost ~0.5 ms instead of ~10 µs.
         secret: createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8')) as unknown as string,
-        signOptions: { algorithm: 'HS256', expiresIn: config.auth.jwtExpiresIn as never },
+        // "3600" means seconds here; jsonwebtoken would read a digits-only string as milliseconds.
+        signOptions: {
+          algorithm: 'HS256',
+          expiresIn: toExpiresIn(config.auth.jwtExpiresIn) as never,
+        },
         verifyOptions: { algorithms: ['HS256'] },
       }),
     }),
