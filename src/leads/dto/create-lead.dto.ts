@@ -1,5 +1,8 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+
+/** PostgreSQL text cannot hold NUL: refuse it as input (400) instead of failing the query (500). */
+export const NoNul = () => Matches(/^[^\u0000]*$/, { message: '$property must not contain NUL characters' });
 
 export const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -10,6 +13,7 @@ export class CreateLeadDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @NoNul()
   firstName: string;
 
   /** 1–100 characters. */
@@ -17,6 +21,7 @@ export class CreateLeadDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @NoNul()
   lastName: string;
 
   /** Unique in the entity; stored lower-cased. */
@@ -29,5 +34,6 @@ export class CreateLeadDto {
   @IsOptional()
   @IsString()
   @MaxLength(5000)
+  @NoNul()
   notes?: string;
 }

@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { CursorPageQueryDto, toInteger } from '../../common/pagination/pagination';
+import { NoNul } from './create-lead.dto';
 import { LEAD_STATUSES, LeadStatus } from '../lead.entity';
 
 /** Longest search fragment accepted (names are ≤ 100 characters). */
@@ -24,6 +25,7 @@ export class ListLeadsQueryDto extends CursorPageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(MAX_SEARCH_LENGTH)
+  @NoNul()
   search?: string;
 
   /** Created at or after (ISO 8601). */

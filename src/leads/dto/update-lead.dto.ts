@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { LEAD_STATUSES, LeadStatus } from '../lead.entity';
-import { trim } from './create-lead.dto';
+import { NoNul, trim } from './create-lead.dto';
 
 /** Absent is fine; null is validated (and refused) like any other wrong value. */
 const present = (_: object, value: unknown) => value !== undefined;
@@ -13,6 +13,7 @@ export class UpdateLeadDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @NoNul()
   firstName?: string;
 
   @ValidateIf(present)
@@ -20,6 +21,7 @@ export class UpdateLeadDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @NoNul()
   lastName?: string;
 
   @ValidateIf(present)
@@ -31,6 +33,7 @@ export class UpdateLeadDto {
   @IsOptional()
   @IsString()
   @MaxLength(5000)
+  @NoNul()
   notes?: string | null;
 
   /** PENDING → REACHED_OUT sets reachedOutAt; back to PENDING clears it; the same status again changes nothing. */
