@@ -92,6 +92,7 @@ describe('graceful shutdown of the built server under load', () => {
       JWT_SECRET: 'shutdown-secret-shutdown-secret-0123456789',
     });
     let locker: Client | null = null;
+    let observer: Client | null = null;
     try {
       await waitUntil(async () => (await request(port, 'GET', '/health/ready')).status === 200, 60_000, 200);
       const email = `drain-${randomUUID().slice(0, 8)}@example.com`;
@@ -99,21 +100,30 @@ describe('graceful shutdown of the built server under load', () => {
       expect(registered.status).toBe(201);
       const token = JSON.parse(registered.body).accessToken as string;
 
+      observer = new Client({ connectionString: adminUrl });
+      await observer.connect();
       locker = new Client({ connectionString: scratch.url });
       await locker.connect();
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE entities IN ACCESS EXCLUSIVE MODE');
 
       const names = Array.from({ length: IN_FLIGHT }, (_, i) => `drain-${i}-${randomUUID().slice(0, 8)}`);
-      const inFlight = names.map((name) => request(port, 'POST', '/v1/entities', { name }, token));
+      const settled: Answer[] = [];
+      const inFlight = names.map((name) =>
+        request(port, 'POST', '/v1/entities', { name }, token).then((a) => (settled.push(a), a)),
+      );
       // In flight = the pool's 10 connections are waiting on the lock (the other 190 wait for the pool).
+      // Polled from another connection: inside the locker's transaction pg_stat_activity is a frozen snapshot.
       await waitUntil(async () => {
-        const { rows } = await locker!.query(
+        const { rows } = await observer.query(
           `SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`,
           [scratch.name],
         );
+        if (settled.length > 0) throw new Error(`a request finished before the signal: ${JSON.stringify(settled[0])}`);
         return rows[0].n >= 10;
-      }, 30_000);
+      }, 30_000).catch((error) => {
+        throw new Error(`${(error as Error).message}; settled early: ${settled.length} ${JSON.stringify(settled.slice(0, 2))}`);
+      });
       await sleep(500);
 
       const signalledAt = Date.now();
@@ -154,6 +164,7 @@ describe('graceful shutdown of the built server under load', () => {
       throw error;
     } finally {
       if (locker) await locker.end().catch(() => undefined);
+      if (observer) await observer.end().catch(() => undefined);
       if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL');
     }
   });
