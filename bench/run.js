@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * `npm run bench [-- --quick] [-- --only a,b] [-- --no-build] [-- --no-cluster] [-- --no-redis] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --prepare] [-- --only a,b] [-- --no-build] [-- --no-cluster] [-- --no-redis] [-- --profile] [-- --seed sql]`
  *
  * Builds the app into bench/.work/dist (so a concurrent `nest build` cannot pull it away),
  * prepares PostgreSQL database `cornerstone_bench` (1M leads in one entity + 10k in each of
@@ -184,6 +184,20 @@ function rssMb(pid) {
   return Math.round(kb / 1024);
 }
 
+/** user+system CPU seconds of pid and its descendants (from /proc; clock ticks are 1/100 s). */
+function cpuSeconds(pid) {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      /* exited */
+    }
+  }
+  return ticks / 100;
+}
+
 function readProbes(pids) {
   const out = [];
   for (const pid of pids) {
@@ -208,8 +222,10 @@ function runLoad(spec, server) {
     let out = '';
     let err = '';
     let rssMax = 0;
+    let cpuAtStart = null;
     const pids = processTree(server.child.pid);
     const resetAt = setTimeout(() => {
+      cpuAtStart = cpuSeconds(server.child.pid);
       // The warm-up is over: start the event-loop-delay window and the RSS sampling.
       for (const p of pids) {
         try {
@@ -229,10 +245,13 @@ function runLoad(spec, server) {
       clearTimeout(resetAt);
       clearInterval(sampler);
       if (code !== 0) return rej(new Error(`load run failed (${code}): ${err}`));
+      const cpu = cpuAtStart === null ? null : cpuSeconds(server.child.pid) - cpuAtStart;
       await sleep(600); // one more probe snapshot covering the end of the window
       const probes = readProbes(pids);
       const result = JSON.parse(out.trim().split('\n').pop());
       result.rssMaxMb = rssMax;
+      // Server CPU per request: robust to other load on the machine, unlike req/s.
+      result.serverCpuUsPerReq = cpu === null || !result.requests ? null : Math.round((cpu * 1e6) / result.requests);
       result.eventLoopDelayMs = probes.length
         ? {
             mean: Math.max(...probes.map((p) => p.meanMs)),
@@ -503,7 +522,7 @@ async function measure(results, sc, server, kind, conns) {
   results.runs.push(row);
   const bad = r.errors + r.timeouts + r.non2xx;
   log(
-    `${kind.padEnd(7)} ${sc.name.padEnd(30)} c=${String(conns).padStart(2)}  ${String(r.reqPerSec).padStart(6)} req/s  p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms  RSS ${r.rssMaxMb} MB${bad ? `  errors/non2xx ${bad} ${JSON.stringify(r.statusCodes)}` : ''}`,
+    `${kind.padEnd(7)} ${sc.name.padEnd(30)} c=${String(conns).padStart(2)}  ${String(r.reqPerSec).padStart(6)} req/s  p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms  RSS ${r.rssMaxMb} MB  CPU ${r.serverCpuUsPerReq} µs/req${bad ? `  errors/non2xx ${bad} ${JSON.stringify(r.statusCodes)}` : ''}`,
   );
   return row;
 }
@@ -547,8 +566,8 @@ function printTable(results) {
   const appOf = (r) => results.runs.find((b) => b.server === 'app' && b.scenario === r.scenario && b.conns === r.conns);
   const lines = [];
   const row = (cells) => lines.push(`| ${cells.join(' | ')} |`);
-  row(['scenario', 'server', 'conns', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'err/non2xx', 'RSS MB', 'ELD p99 ms', '÷ baseline (req/s, p99)']);
-  row(['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '---']);
+  row(['scenario', 'server', 'conns', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'err/non2xx', 'RSS MB', 'ELD p99 ms', 'CPU µs/req', '÷ baseline (req/s, p99)']);
+  row(['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '---']);
   const order = [...results.runs].sort((a, b) => {
     const s = (x) => results.scenarioOrder.indexOf(x.scenario);
     return s(a) - s(b) || b.conns - a.conns || ['app', 'bare', 'cluster'].indexOf(a.server) - ['app', 'bare', 'cluster'].indexOf(b.server);
@@ -571,6 +590,7 @@ function printTable(results) {
       r.errors + r.timeouts + r.non2xx,
       r.rssMaxMb,
       r.eventLoopDelayMs ? r.eventLoopDelayMs.p99 : '',
+      r.serverCpuUsPerReq ?? '',
       ratio,
     ]);
   }
@@ -623,6 +643,11 @@ async function main() {
     results.data = { ...results.data, mainEntity: entities.main, mainEntityLeads: s.mainLeads, totalLeads: s.totalLeads, searchCommon: s.common, searchAbsent: s.absent };
     log(`data: ${s.mainLeads.toLocaleString()} leads in the main entity, ${s.totalLeads.toLocaleString()} in all; search fragments "${s.common}" (common), "${s.absent}" (absent)`);
     results.plans = await explainAll(db, entities, s, user.userId);
+    if (flag('prepare')) {
+      log('--prepare: data ready, plans recorded; not measuring');
+      for (const [name, plan] of Object.entries(results.plans)) process.stdout.write(`\n-- ${name}\n${plan}\n`);
+      return;
+    }
 
     // Cold start with production settings: three fresh starts, median.
     await stopServer(app);
