@@ -78,6 +78,21 @@ describe('entities and members', () => {
       expect(c.body.slug).toMatch(/^entity(-[0-9a-f]{6})?$/);
     });
 
+    it('gives concurrent entities with the same name distinct slugs, each with its owner', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          t.http.post('/v1/entities').set(outsider.auth).send({ name: 'Same Name' }),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
+      expect(new Set(results.map((r) => r.body.slug)).size).toBe(6);
+      const ids = results.map((r) => `'${r.body.id}'`).join(',');
+      const [{ n }] = await t.db.query(
+        `SELECT COUNT(*) AS n FROM user_memberships WHERE entity_id IN (${ids}) AND role = 'owner'`,
+      );
+      expect(Number(n)).toBe(6);
+    });
+
     it.each([
       ['a missing name', {}],
       ['an empty name', { name: '   ' }],
@@ -284,6 +299,19 @@ describe('entities and members', () => {
         .expect(404);
       const me = await t.http.get('/v1/auth/me').set(target.auth).expect(200);
       expect(me.body.memberships.map((m: { entityId: string }) => m.entityId)).toContain(id);
+    });
+
+    it('lets exactly one of concurrent duplicate additions through', async () => {
+      const id = await freshEntity();
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          t.http
+            .post(`/v1/entities/${id}/members`)
+            .set(owner.auth)
+            .send({ userId: target.user.id, role: 'member' }),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
     });
 
     it('lets only an owner grant the owner role', async () => {
