@@ -60,6 +60,15 @@ const COLUMNS: Array<[string, keyof LeadRow]> = [
  */
 export const SEARCH_WINDOW = 2_000;
 
+/** Secondary indexes a bulk load may drop and rebuild (same definitions as the Leads migration). */
+const BULK_LOAD_INDEXES: Record<string, string> = {
+  ix_leads_entity_created: `CREATE INDEX IF NOT EXISTS "ix_leads_entity_created" ON "leads" ("entity_id", "created_at", "id")`,
+  ix_leads_entity_status_created: `CREATE INDEX IF NOT EXISTS "ix_leads_entity_status_created" ON "leads" ("entity_id", "status", "created_at", "id")`,
+  ix_leads_first_name_trgm: `CREATE INDEX IF NOT EXISTS "ix_leads_first_name_trgm" ON "leads" USING gin (lower("first_name") gin_trgm_ops)`,
+  ix_leads_last_name_trgm: `CREATE INDEX IF NOT EXISTS "ix_leads_last_name_trgm" ON "leads" USING gin (lower("last_name") gin_trgm_ops)`,
+  ix_leads_email_trgm: `CREATE INDEX IF NOT EXISTS "ix_leads_email_trgm" ON "leads" USING gin ("email" gin_trgm_ops)`,
+};
+
 /** `%`, `_` and `\` match themselves (used with ESCAPE '\'). */
 export function likePattern(fragment: string): string {
   return `%${fragment.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -281,6 +290,41 @@ export class LeadRepository {
         rows.map((r) => r.updatedAt.toISOString()),
       ],
     );
+  }
+
+  /**
+   * Bulk loads (seed-demo, PostgreSQL): drop the secondary indexes that are far cheaper to
+   * build once, sorted, than to maintain row by row (the trigram GINs above all), and
+   * build them again afterwards. The definitions are those of the Leads migration.
+   * Returns the names dropped; the PK and the (entity_id, email) unique constraint stay.
+   */
+  async dropBulkLoadIndexes(): Promise<string[]> {
+    if (!this.postgres) return [];
+    const existing: Array<{ name: string }> = await this.repo.query(
+      `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'leads' AND indexname = ANY($1)`,
+      [Object.keys(BULK_LOAD_INDEXES)],
+    );
+    for (const { name } of existing) await this.repo.query(`DROP INDEX IF EXISTS "${name}"`);
+    return existing.map((e) => e.name);
+  }
+
+  /** Builds the named indexes (IF NOT EXISTS, generous maintenance_work_mem), then ANALYZE. */
+  async createBulkLoadIndexes(names: string[]): Promise<void> {
+    if (!this.postgres) return;
+    const runner = this.repo.manager.connection.createQueryRunner();
+    try {
+      // Straight on the pg client: index builds outlast the pool's per-query timeouts.
+      const client = (await runner.connect()) as { query: (q: { text: string; query_timeout: number }) => Promise<unknown> };
+      const run = (text: string) => client.query({ text, query_timeout: 60 * 60 * 1000 });
+      await run(`SET maintenance_work_mem = '256MB'`);
+      await run('SET statement_timeout = 0');
+      for (const name of names) if (BULK_LOAD_INDEXES[name]) await run(BULK_LOAD_INDEXES[name]);
+      await run('ANALYZE leads');
+      await run('RESET statement_timeout');
+      await run('RESET maintenance_work_mem');
+    } finally {
+      await runner.release();
+    }
   }
 
   // ---- building blocks ----

@@ -179,6 +179,16 @@ export class LeadsService {
     return this.leads.insertBatch(rows);
   }
 
+  /** Before a large bulk load: drop the indexes cheaper to rebuild than to maintain (PostgreSQL); their names. */
+  suspendIndexesForBulkLoad(): Promise<string[]> {
+    return this.leads.dropBulkLoadIndexes();
+  }
+
+  /** After a bulk load (also after a failed one): rebuild what suspendIndexesForBulkLoad dropped, then ANALYZE. */
+  restoreIndexesAfterBulkLoad(names: string[]): Promise<void> {
+    return this.leads.createBulkLoadIndexes(names);
+  }
+
   private filters(query: ListLeadsQueryDto): LeadFilters {
     const search = query.search?.trim();
     return {

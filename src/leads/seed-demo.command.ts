@@ -44,13 +44,17 @@ interface SeedOptions {
   entity: string;
   batch: number;
   days: number;
+  parallel: number;
+  deferIndexesFrom: number;
 }
 
 /**
- * `seed-demo --leads N --entity <id> [--batch 5000] [--days 365]`: N realistic leads in an
- * existing entity, created over the last `days` days, about a third of them reached out.
+ * `seed-demo --leads N --entity <id> [--batch 5000] [--parallel 2] [--days 365]`: N realistic
+ * leads in an existing entity, created over the last `days` days, about a third reached out.
  * Batches are single statements (PostgreSQL: INSERT … SELECT FROM unnest; SQLite: multi-row
- * VALUES); the next batch is generated while the previous one is written.
+ * VALUES), `parallel` of them in flight. From `--defer-indexes-from` leads on (PostgreSQL),
+ * the secondary indexes are dropped for the load and rebuilt once at the end (also when the
+ * load fails), then the table is ANALYZEd; queries on the table are slow meanwhile.
  */
 @Command({ name: 'seed-demo', description: 'Insert N demo leads into an existing entity (batched, with a progress bar)' })
 export class SeedDemoCommand extends CommandRunner {
@@ -105,22 +109,38 @@ export class SeedDemoCommand extends CommandRunner {
       return rows;
     };
 
+    // Large loads: rebuild the secondary indexes once at the end instead of maintaining
+    // them per row (PostgreSQL only; the trigram GINs dominate otherwise).
+    const deferred = total >= options.deferIndexesFrom ? await leads.suspendIndexesForBulkLoad() : [];
     let done = 0;
-    let pending: Promise<void> | null = null;
-    for (let from = 0; from < total; from += options.batch) {
-      const rows = make(from, Math.min(options.batch, total - from));
-      if (pending) await pending;
-      pending = leads.importBatch(rows).then(() => {
-        done += rows.length;
-        const seconds = (Date.now() - started) / 1000;
-        bar.update(done, { rate: Math.round(done / Math.max(seconds, 0.001)) });
-      });
+    const inFlight = new Set<Promise<void>>();
+    try {
+      for (let from = 0; from < total; from += options.batch) {
+        const rows = make(from, Math.min(options.batch, total - from));
+        // Up to `parallel` batches in flight: generating the next overlaps writing the previous ones.
+        while (inFlight.size >= options.parallel) await Promise.race(inFlight);
+        const write: Promise<void> = leads.importBatch(rows).then(() => {
+          inFlight.delete(write);
+          done += rows.length;
+          const seconds = (Date.now() - started) / 1000;
+          bar.update(done, { rate: Math.round(done / Math.max(seconds, 0.001)) });
+        });
+        inFlight.add(write);
+      }
+      await Promise.all(inFlight);
+    } finally {
+      await Promise.allSettled(inFlight);
+      bar.stop();
+      if (deferred.length > 0) {
+        const indexStart = Date.now();
+        process.stdout.write(`seed-demo: building ${deferred.length} indexes (${deferred.join(', ')})…\n`);
+        await leads.restoreIndexesAfterBulkLoad(deferred);
+        process.stdout.write(`seed-demo: indexes built in ${((Date.now() - indexStart) / 1000).toFixed(1)} s\n`);
+      }
     }
-    if (pending) await pending;
-    bar.stop();
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(
-      `seed-demo: inserted ${done} leads into ${entity.name} (${entity.id}) in ${seconds.toFixed(1)} s (${Math.round(done / seconds)}/s)\n`,
+      `seed-demo: inserted ${done} leads into ${entity.name} (${entity.id}) in ${seconds.toFixed(1)} s total (${Math.round(done / seconds)}/s)\n`,
     );
   }
 
@@ -137,6 +157,20 @@ export class SeedDemoCommand extends CommandRunner {
   @Option({ flags: '--batch <n>', description: 'rows per INSERT (default 5000)', defaultValue: 5000 })
   parseBatch(value: string): number {
     return positive(value, 'batch', 50_000);
+  }
+
+  @Option({ flags: '--parallel <n>', description: 'batches written concurrently (default 2)', defaultValue: 2 })
+  parseParallel(value: string): number {
+    return positive(value, 'parallel', 8);
+  }
+
+  @Option({
+    flags: '--defer-indexes-from <n>',
+    description: 'PostgreSQL: from this many leads on, drop the secondary indexes during the load and rebuild them after (default 50000)',
+    defaultValue: 50_000,
+  })
+  parseDeferIndexesFrom(value: string): number {
+    return positive(value, 'defer-indexes-from', 1_000_000_000);
   }
 
   @Option({ flags: '--days <n>', description: 'spread created_at over the last N days (default 365)', defaultValue: 365 })
