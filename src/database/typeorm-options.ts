@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
+import { TypeOrmNestLogger } from './typeorm-logger';
 
 /**
  * The one TypeORM options factory, shared by the app (DatabaseModule) and the CLI
@@ -21,6 +22,7 @@ export function buildTypeOrmOptions(config: AppConfig): DataSourceOptions {
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
     logging: ['error' as const, 'warn' as const, 'migration' as const],
+    logger: new TypeOrmNestLogger(),
   };
   if (db.kind === 'postgres') {
     const pool = {

@@ -115,7 +115,7 @@ describe('graceful shutdown of the built server under load', () => {
       // In flight = the pool's 10 connections are waiting on the lock (the other 190 wait for the pool).
       // Polled from another connection: inside the locker's transaction pg_stat_activity is a frozen snapshot.
       await waitUntil(async () => {
-        const { rows } = await observer.query(
+        const { rows } = await observer!.query(
           `SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`,
           [scratch.name],
         );
