@@ -7,6 +7,7 @@ import { Clock } from '../common/clock/clock';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { BaseRepository } from '../database/base.repository';
 import { applyKeyset } from '../database/keyset';
+import { onPrimary } from '../database/on-primary';
 import { insertAtomically } from './atomic-inserts';
 import { Membership } from './membership.entity';
 import { OrgEntity } from './org.entity';
@@ -27,8 +28,11 @@ export class EntitiesRepository extends BaseRepository<OrgEntity> {
     super(repo, clock);
   }
 
+  /** On the primary: reads back writes (PATCH answers with the new state). */
   findActiveById(id: string): Promise<OrgEntity | null> {
-    return this.repo.findOne({ where: { id, isActive: true } });
+    return onPrimary(this.dataSource, (m) =>
+      m.getRepository(OrgEntity).findOne({ where: { id, isActive: true } }),
+    );
   }
 
   /** id and name only, for the public intake form. */
@@ -38,7 +42,9 @@ export class EntitiesRepository extends BaseRepository<OrgEntity> {
 
   /** Deleted entities keep their slug, so a slug never points at two organisations over time. */
   async slugTaken(slug: string, exceptId?: string): Promise<boolean> {
-    const row = await this.repo.findOne({ select: { id: true }, where: { slug } });
+    const row = await onPrimary(this.dataSource, (m) =>
+      m.getRepository(OrgEntity).findOne({ select: { id: true }, where: { slug } }),
+    );
     return !!row && row.id !== exceptId;
   }
 

@@ -6,6 +6,7 @@ import { Clock } from '../common/clock/clock';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { BaseRepository } from '../database/base.repository';
 import { applyKeyset } from '../database/keyset';
+import { onPrimary } from '../database/on-primary';
 import { Membership } from './membership.entity';
 
 /** Outcome of a change guarded by the last-owner rule. */
@@ -29,16 +30,18 @@ export class MembershipsRepository extends BaseRepository<Membership> {
 
   /** Role in an active entity through an active membership, or null. */
   async roleOf(userId: string, entityId: string): Promise<Role | null> {
-    const row = await this.repo
-      .createQueryBuilder('m')
-      .select('m.role', 'role')
-      .innerJoin('m.entity', 'e', 'e.is_active = :active')
-      .where('m.user_id = :userId AND m.entity_id = :entityId AND m.is_active = :active', {
-        userId,
-        entityId,
-        active: true,
-      })
-      .getRawOne<{ role: Role }>();
+    const row = await this.onPrimary((repo) =>
+      repo
+        .createQueryBuilder('m')
+        .select('m.role', 'role')
+        .innerJoin('m.entity', 'e', 'e.is_active = :active')
+        .where('m.user_id = :userId AND m.entity_id = :entityId AND m.is_active = :active', {
+          userId,
+          entityId,
+          active: true,
+        })
+        .getRawOne<{ role: Role }>(),
+    );
     return row?.role ?? null;
   }
 
@@ -46,16 +49,18 @@ export class MembershipsRepository extends BaseRepository<Membership> {
   async listOfUser(
     userId: string,
   ): Promise<{ entityId: string; entityName: string; role: Role }[]> {
-    const rows = await this.repo
-      .createQueryBuilder('m')
-      .select('m.entity_id', 'entityId')
-      .addSelect('e.name', 'entityName')
-      .addSelect('m.role', 'role')
-      .innerJoin('m.entity', 'e', 'e.is_active = :active')
-      .where('m.user_id = :userId AND m.is_active = :active', { userId, active: true })
-      .orderBy('m.created_at', 'ASC')
-      .addOrderBy('m.id', 'ASC')
-      .getRawMany<{ entityId: string; entityName: string; role: Role }>();
+    const rows = await this.onPrimary((repo) =>
+      repo
+        .createQueryBuilder('m')
+        .select('m.entity_id', 'entityId')
+        .addSelect('e.name', 'entityName')
+        .addSelect('m.role', 'role')
+        .innerJoin('m.entity', 'e', 'e.is_active = :active')
+        .where('m.user_id = :userId AND m.is_active = :active', { userId, active: true })
+        .orderBy('m.created_at', 'ASC')
+        .addOrderBy('m.id', 'ASC')
+        .getRawMany<{ entityId: string; entityName: string; role: Role }>(),
+    );
     return rows.map((r) => ({ entityId: r.entityId, entityName: r.entityName, role: r.role }));
   }
 
@@ -80,7 +85,9 @@ export class MembershipsRepository extends BaseRepository<Membership> {
   }
 
   async userIdsOf(entityId: string): Promise<string[]> {
-    const rows = await this.repo.find({ select: { userId: true }, where: { entityId } });
+    const rows = await this.onPrimary((repo) =>
+      repo.find({ select: { userId: true }, where: { entityId } }),
+    );
     return rows.map((r) => r.userId);
   }
 
@@ -112,6 +119,11 @@ export class MembershipsRepository extends BaseRepository<Membership> {
       if (unlessLastOwner) qb.andWhere(unlessLastOwner.sql, unlessLastOwner.params);
       return qb.execute();
     });
+  }
+
+  /** Reads that decide access or read back a write, and are then cached: never from a lagging replica. */
+  private onPrimary<T>(work: (repo: Repository<Membership>) => Promise<T>): Promise<T> {
+    return onPrimary(this.dataSource, (manager) => work(manager.getRepository(Membership)));
   }
 
   private async guarded(

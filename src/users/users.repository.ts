@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { Brackets, DataSource, FindOptionsWhere, Repository } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { BaseRepository } from '../database/base.repository';
 import { applyKeyset } from '../database/keyset';
+import { onPrimary } from '../database/on-primary';
 import { User } from './user.entity';
 
 /** `%`, `_` and the escape character itself match literally in a LIKE pattern. */
@@ -19,36 +20,57 @@ export interface UserFilter {
 
 @Injectable()
 export class UsersRepository extends BaseRepository<User> {
-  constructor(@InjectRepository(User) repo: Repository<User>, clock: Clock) {
+  constructor(
+    @InjectRepository(User) repo: Repository<User>,
+    clock: Clock,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {
     super(repo, clock);
   }
 
+  /** On the primary: feeds the `user:{id}` cache the access guard trusts. */
+  override findById(id: string, scope: FindOptionsWhere<User> = {}): Promise<User | null> {
+    return onPrimary(this.dataSource, (m) =>
+      m.getRepository(User).findOne({ where: { ...scope, id } }),
+    );
+  }
+
   findByEmail(email: string): Promise<User | null> {
-    return this.repo.findOne({ where: { email: email.toLowerCase() } });
+    return onPrimary(this.dataSource, (m) =>
+      m.getRepository(User).findOne({ where: { email: email.toLowerCase() } }),
+    );
   }
 
   findByUsername(username: string): Promise<User | null> {
-    return this.repo.findOne({ where: { username: username.toLowerCase() } });
+    return onPrimary(this.dataSource, (m) =>
+      m.getRepository(User).findOne({ where: { username: username.toLowerCase() } }),
+    );
   }
 
   /** Email when it contains "@", else username; with the password hash (login). */
   findByLogin(login: string): Promise<User | null> {
     const value = login.trim().toLowerCase();
     const column = value.includes('@') ? 'email' : 'username';
-    return this.repo
-      .createQueryBuilder('u')
-      .addSelect('u.passwordHash')
-      .where(`u.${column} = :value`, { value })
-      .getOne();
+    return onPrimary(this.dataSource, (m) =>
+      m
+        .getRepository(User)
+        .createQueryBuilder('u')
+        .addSelect('u.passwordHash')
+        .where(`u.${column} = :value`, { value })
+        .getOne(),
+    );
   }
 
   async findPasswordHash(id: string): Promise<string | null> {
-    const row = await this.repo
-      .createQueryBuilder('u')
-      .select('u.id')
-      .addSelect('u.passwordHash')
-      .where('u.id = :id', { id })
-      .getOne();
+    const row = await onPrimary(this.dataSource, (m) =>
+      m
+        .getRepository(User)
+        .createQueryBuilder('u')
+        .select('u.id')
+        .addSelect('u.passwordHash')
+        .where('u.id = :id', { id })
+        .getOne(),
+    );
     return row?.passwordHash ?? null;
   }
 
