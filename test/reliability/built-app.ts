@@ -17,10 +17,11 @@ function newestMtime(dir: string): number {
 
 /**
  * The suites that run the real `node dist/src/main` need a build. CI builds before testing
- * (.ci/run: npm run build), so this is a no-op there; locally it rebuilds when dist is
- * missing or older than any file in src/ or migrations/.
+ * (.ci/run: npm run build; CI=true), so this is a no-op there; locally it rebuilds when dist
+ * is missing or older than any file in src/ or migrations/.
  */
 export function ensureBuilt(): void {
+  if (existsSync(MAIN) && process.env.CI) return; // built by .ci/run; never delete dist under another suite
   const sources = Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'migrations')));
   if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= sources) return;
   execFileSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'inherit', timeout: 300_000 });
