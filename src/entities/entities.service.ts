@@ -127,12 +127,10 @@ export class EntitiesService implements MembershipResolver {
   }
 
   listMine(userId: string, query: CursorPageQueryDto): Promise<Page<EntityResponse>> {
-    return this.entities
-      .findPageOfMember(userId, query)
-      .then((page) => ({
-        ...page,
-        items: page.items.map(({ entity, role }) => toEntityResponse(entity, role)),
-      }));
+    return this.entities.findPageOfMember(userId, query).then((page) => ({
+      ...page,
+      items: page.items.map(({ entity, role }) => toEntityResponse(entity, role)),
+    }));
   }
 
   async get(tenant: TenantContext): Promise<EntityResponse> {
