@@ -338,3 +338,52 @@ describe('auth: token lifetime from JWT_EXPIRES_IN', () => {
     }
   });
 });
+
+describe('identity routes in the OpenAPI document', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ label: 'identitydocs' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const routes: [string, string, boolean, boolean][] = [
+    // method, path, has a JSON body, authenticated
+    ['post', '/v1/auth/register', true, false],
+    ['post', '/v1/auth/login', true, false],
+    ['get', '/v1/auth/me', false, true],
+    ['get', '/v1/users', false, true],
+    ['get', '/v1/users/{id}', false, true],
+    ['patch', '/v1/users/me', true, true],
+    ['post', '/v1/users/{id}/activate', false, true],
+    ['post', '/v1/users/{id}/deactivate', false, true],
+    ['post', '/v1/entities', true, true],
+    ['get', '/v1/entities', false, true],
+    ['get', '/v1/entities/{id}', false, true],
+    ['patch', '/v1/entities/{id}', true, true],
+    ['delete', '/v1/entities/{id}', false, true],
+    ['get', '/v1/entities/{id}/members', false, true],
+    ['post', '/v1/entities/{id}/members', true, true],
+    ['patch', '/v1/entities/{id}/members/{userId}', true, true],
+    ['delete', '/v1/entities/{id}/members/{userId}', false, true],
+  ];
+
+  it.each(routes)(
+    'documents %s %s with its schemas and security',
+    async (method, path, hasBody, authenticated) => {
+      const doc = (await t.http.get('/docs-json').expect(200)).body;
+      const op = doc.paths[path]?.[method];
+      expect(op).toBeDefined();
+      if (hasBody)
+        expect(op.requestBody.content['application/json'].schema.$ref).toMatch(
+          /^#\/components\/schemas\/\w+Dto$/,
+        );
+      const success = Object.entries(
+        op.responses as Record<string, { content?: Record<string, { schema: unknown }> }>,
+      ).find(([code]) => Number(code) < 300)!;
+      if (method !== 'delete') expect(success[1].content!['application/json'].schema).toBeDefined();
+      expect(op.security ?? []).toEqual(authenticated ? [{ bearer: [] }, { 'api-key': [] }] : []);
+    },
+  );
+});

@@ -46,20 +46,22 @@ export const SCOPES_KEY = 'cornerstone:scopes';
 const declare = (access: Access) => applyDecorators(SetMetadata(ACCESS_KEY, access), ApiExtension('x-access', access));
 
 const docs401 = ApiUnauthorizedResponse({ description: 'Missing, invalid or expired credentials' });
-const security = [ApiBearerAuth('bearer'), ApiSecurity('api-key')];
+// A fresh pair per route: ApiSecurity keeps its metadata in a closure and extends it on every
+// application, so shared instances piled up one more `bearer` entry per decorated route.
+const security = () => [ApiBearerAuth('bearer'), ApiSecurity('api-key')];
 
 /** No credentials needed. */
 export const Public = () => declare({ kind: 'public' });
 
 /** Any active user (JWT or API key). */
 export const Authenticated = () =>
-  applyDecorators(declare({ kind: 'authenticated' }), ...security, docs401);
+  applyDecorators(declare({ kind: 'authenticated' }), ...security(), docs401);
 
 /** Platform administrators only (users.is_admin). */
 export const Admin = () =>
   applyDecorators(
     declare({ kind: 'admin' }),
-    ...security,
+    ...security(),
     docs401,
     ApiForbiddenResponse({ description: 'Not a platform administrator' }),
   );
@@ -72,7 +74,7 @@ export const Admin = () =>
 export const TenantRole = (role: Role = 'member') =>
   applyDecorators(
     declare({ kind: 'tenant', role }),
-    ...security,
+    ...security(),
     docs401,
     ApiForbiddenResponse({ description: `Needs the ${role} role in this entity` }),
     ApiNotFoundResponse({ description: 'No such entity, or not a member of it' }),
