@@ -4,6 +4,7 @@ import { Brackets, Repository, SelectQueryBuilder } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { CursorPosition } from '../common/pagination/pagination';
 import { applyKeyset } from '../database/keyset';
+import { onPrimary } from '../database/on-primary';
 import { Lead, LEAD_STATUSES, LeadStatus } from './lead.entity';
 
 /** A lead row as the queries return it (plain object, no entity hydration). */
@@ -127,8 +128,16 @@ export class LeadRepository {
     return row;
   }
 
-  async findOneInEntity(entityId: string, id: string): Promise<LeadRow | null> {
-    const raw = await this.select('l').where('l.entity_id = :entityId AND l.id = :id', { entityId, id }).getRawOne();
+  /**
+   * One lead of the entity. `primary`: read on the primary even with read replicas — for
+   * reads that decide a write (the status rule) or read one back (PATCH answers the new state).
+   */
+  async findOneInEntity(entityId: string, id: string, options: { primary?: boolean } = {}): Promise<LeadRow | null> {
+    const find = (repo: Repository<Lead>) =>
+      this.select('l', repo).where('l.entity_id = :entityId AND l.id = :id', { entityId, id }).getRawOne();
+    const raw = options.primary
+      ? await onPrimary(this.repo.manager.connection, (m) => find(m.getRepository(Lead)))
+      : await find(this.repo);
     return raw ? toRow(raw) : null;
   }
 
@@ -215,11 +224,14 @@ export class LeadRepository {
 
   /** Deletes the row; its storage key (for the caller to remove the file), or undefined when there was no such lead. */
   async deleteLead(entityId: string, id: string): Promise<{ resumePath: string | null } | undefined> {
-    const found = await this.repo
-      .createQueryBuilder('l')
-      .select('l.resume_path', 'resumePath')
-      .where('l.entity_id = :entityId AND l.id = :id', { entityId, id })
-      .getRawOne<{ resumePath: string | null }>();
+    const found = await onPrimary(this.repo.manager.connection, (m) =>
+      m
+        .getRepository(Lead)
+        .createQueryBuilder('l')
+        .select('l.resume_path', 'resumePath')
+        .where('l.entity_id = :entityId AND l.id = :id', { entityId, id })
+        .getRawOne<{ resumePath: string | null }>(),
+    );
     if (!found) return undefined;
     const result = await this.repo
       .createQueryBuilder()
@@ -329,8 +341,8 @@ export class LeadRepository {
 
   // ---- building blocks ----
 
-  private select(alias: string): SelectQueryBuilder<Lead> {
-    const qb = this.repo.createQueryBuilder(alias).select(`${alias}.${COLUMNS[0][0]}`, COLUMNS[0][1]);
+  private select(alias: string, repo: Repository<Lead> = this.repo): SelectQueryBuilder<Lead> {
+    const qb = repo.createQueryBuilder(alias).select(`${alias}.${COLUMNS[0][0]}`, COLUMNS[0][1]);
     for (const [column, property] of COLUMNS.slice(1)) qb.addSelect(`${alias}.${column}`, property);
     return qb;
   }

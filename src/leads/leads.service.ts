@@ -74,10 +74,15 @@ export class LeadsService {
     return { id: row.id, createdAt: row.createdAt };
   }
 
-  async findOne(entityId: string, id: string): Promise<LeadRow> {
-    const row = await this.leads.findOneInEntity(entityId, id);
+  async findOne(entityId: string, id: string, options: { primary?: boolean } = {}): Promise<LeadRow> {
+    const row = await this.leads.findOneInEntity(entityId, id, options);
     if (!row) throw notFound();
     return row;
+  }
+
+  /** Reads that decide a write or read one back: on the primary when there are read replicas. */
+  private current(entityId: string, id: string): Promise<LeadRow> {
+    return this.findOne(entityId, id, { primary: true });
   }
 
   async list(entityId: string, query: ListLeadsQueryDto): Promise<Page<LeadResponse> | LeadNumberedPageResponse> {
@@ -125,7 +130,7 @@ export class LeadsService {
     if (dto.notes !== undefined) changes.notes = dto.notes;
     if (dto.status !== undefined) return this.changeStatus(entityId, id, dto.status, changes);
     if (Object.keys(changes).length > 0 && !(await this.leads.updateFields(entityId, id, changes))) throw notFound();
-    return this.findOne(entityId, id);
+    return this.current(entityId, id);
   }
 
   /**
@@ -136,14 +141,14 @@ export class LeadsService {
    */
   async changeStatus(entityId: string, id: string, status: LeadStatus, changes: LeadChanges = {}): Promise<LeadRow> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const current = await this.findOne(entityId, id);
+      const current = await this.current(entityId, id);
       if (current.status === status) {
         if (Object.keys(changes).length > 0 && !(await this.leads.updateFields(entityId, id, changes))) throw notFound();
-        return Object.keys(changes).length > 0 ? this.findOne(entityId, id) : current;
+        return Object.keys(changes).length > 0 ? this.current(entityId, id) : current;
       }
       const reachedOutAt = status === 'REACHED_OUT' ? this.clock.now() : null;
       if (await this.leads.updateStatus(entityId, id, current.status, status, reachedOutAt, changes)) {
-        return this.findOne(entityId, id);
+        return this.current(entityId, id);
       }
     }
     throw new ConflictException('The lead changed concurrently; retry');
