@@ -504,6 +504,37 @@ describe('leads', () => {
     });
   });
 
+  describe('public intake edge cases', () => {
+    it('answers 404 for a deleted entity and stores nothing', async () => {
+      const doomed = await createEntity(t.http, owner);
+      await t.http.delete(`/v1/entities/${doomed}`).set(owner.auth).expect(204);
+      const filesBefore = storedFiles(uploads).length;
+      const res = await t.http
+        .post(`/v1/public/entities/${doomed}/leads`)
+        .field('firstName', 'A').field('lastName', 'B').field('email', 'gone@example.com')
+        .attach('resume', pdf(), 'cv.pdf');
+      expect(res.status).toBe(404);
+      expect(storedFiles(uploads)).toHaveLength(filesBefore);
+      await t.http.get(url('', doomed)).set(owner.auth).expect(404);
+    });
+
+    it('refuses a resume that is not a document (415) and keeps nothing', async () => {
+      const before = await leadCount();
+      const filesBefore = storedFiles(uploads).length;
+      const res = await t.http
+        .post(`/v1/public/entities/${entityId}/leads`)
+        .field('firstName', 'A').field('lastName', 'B').field('email', 'html@example.com')
+        .attach('resume', Buffer.from('<html><script>alert(1)</script></html>'), { filename: 'cv.pdf', contentType: 'application/pdf' });
+      expect(res.status).toBe(415);
+      expect(await leadCount()).toBe(before);
+      expect(storedFiles(uploads)).toHaveLength(filesBefore);
+    });
+
+    it('answers 400 to a malformed entity id', async () => {
+      await t.http.post('/v1/public/entities/not-a-uuid/leads').field('firstName', 'A').expect(400);
+    });
+  });
+
   describe('tenant isolation and authentication', () => {
     let lead: { id: string };
     beforeAll(async () => {
