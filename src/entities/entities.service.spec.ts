@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { Role, TenantContext } from '../common/auth/access';
 import { CacheService } from '../cache/cache.service';
+import { IdentityCache } from '../users/identity-cache';
 import { UsersService } from '../users/users.service';
 import { canManageMember, EntitiesService, slugify } from './entities.service';
 import { EntitiesRepository } from './entities.repository';
@@ -80,7 +81,13 @@ describe('EntitiesService member rules (repositories stubbed)', () => {
       findView: async () => null,
     } as unknown as UsersService;
     const cache = { del: async (key: string) => void deleted.push(key) } as unknown as CacheService;
-    service = new EntitiesService({} as EntitiesRepository, memberships, users, cache);
+    service = new EntitiesService(
+      {} as EntitiesRepository,
+      memberships,
+      users,
+      cache,
+      new IdentityCache(cache),
+    );
   });
 
   it('answers 409 when the repository reports the last owner', async () => {

@@ -12,6 +12,7 @@ import { CursorPageQueryDto, Page } from '../common/pagination/pagination';
 import { CacheKeys } from '../cache/cache-keys';
 import { CacheService } from '../cache/cache.service';
 import { classifyDatabaseError } from '../database/database-errors';
+import { IdentityCache } from '../users/identity-cache';
 import { UsersService } from '../users/users.service';
 import { AddMemberDto } from './dto/add-member.dto';
 import { EntityResponse, MemberResponse } from './dto/entity.response';
@@ -85,6 +86,7 @@ export class EntitiesService implements MembershipResolver {
     private readonly memberships: MembershipsRepository,
     private readonly users: UsersService,
     private readonly cache: CacheService,
+    private readonly identityCache: IdentityCache,
   ) {}
 
   // ── tenancy port ──────────────────────────────────────────────────────────
@@ -247,10 +249,7 @@ export class EntitiesService implements MembershipResolver {
   }
 
   private async forgetUser(userId: string, entityId: string): Promise<void> {
-    await Promise.all([
-      this.cache.del(CacheKeys.membership(userId, entityId)),
-      this.cache.del(listKey(userId)),
-    ]);
+    await this.identityCache.drop(CacheKeys.membership(userId, entityId), listKey(userId));
   }
 
   private async forgetEntity(entityId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminBootstrapService } from './admin-bootstrap.service';
+import { IdentityCache } from './identity-cache';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
 import { UsersController } from './users.controller';
@@ -12,7 +13,7 @@ import { UsersService } from './users.service';
 @Module({
   imports: [TypeOrmModule.forFeature([User])],
   controllers: [UsersController],
-  providers: [UsersRepository, UsersService, PasswordHasher, AdminBootstrapService],
-  exports: [UsersService],
+  providers: [UsersRepository, UsersService, PasswordHasher, AdminBootstrapService, IdentityCache],
+  exports: [UsersService, IdentityCache],
 })
 export class UsersModule {}

@@ -1,6 +1,7 @@
 import { BadRequestException, ConflictException } from '@nestjs/common';
 import { CacheService } from '../cache/cache.service';
 import { FixedClock } from '../common/clock/clock';
+import { IdentityCache } from './identity-cache';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
@@ -85,7 +86,13 @@ describe('UsersService rules (repository stubbed)', () => {
       },
       del: async (key: string) => void cache.delete(key),
     } as unknown as CacheService;
-    service = new UsersService(store.repo, hasher, cacheService, new FixedClock());
+    service = new UsersService(
+      store.repo,
+      hasher,
+      cacheService,
+      new FixedClock(),
+      new IdentityCache(cacheService),
+    );
   });
 
   it('lower-cases email and username and never stores the plain password', async () => {

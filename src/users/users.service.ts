@@ -13,6 +13,7 @@ import { classifyDatabaseError } from '../database/database-errors';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { UpdateMeDto } from './dto/update-me.dto';
 import { UserResponse } from './dto/user.response';
+import { IdentityCache } from './identity-cache';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
@@ -51,6 +52,7 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly cache: CacheService,
     private readonly clock: Clock,
+    private readonly identityCache: IdentityCache,
   ) {}
 
   /** The user as the API shows it, cached under `user:{id}`; null when missing. */
@@ -125,7 +127,7 @@ export class UsersService {
 
   async recordLogin(id: string): Promise<void> {
     await this.users.recordLogin(id, this.clock.now());
-    await this.cache.del(CacheKeys.user(id));
+    await this.identityCache.drop(CacheKeys.user(id));
   }
 
   async updateMe(id: string, dto: UpdateMeDto): Promise<UserResponse> {
@@ -152,7 +154,7 @@ export class UsersService {
     }
     if (Object.keys(changes).length > 0) {
       const found = await this.users.update(id, changes);
-      await this.cache.del(CacheKeys.user(id));
+      await this.identityCache.drop(CacheKeys.user(id));
       if (!found) throw new NotFoundException('User not found');
     }
     const user = await this.findView(id);
@@ -162,7 +164,7 @@ export class UsersService {
 
   async setActive(id: string, active: boolean): Promise<UserResponse> {
     const found = active ? await this.users.activate(id) : await this.users.deactivate(id);
-    await this.cache.del(CacheKeys.user(id));
+    await this.identityCache.drop(CacheKeys.user(id));
     if (!found) throw new NotFoundException('User not found');
     return (await this.findView(id))!;
   }
@@ -191,7 +193,7 @@ export class UsersService {
       isActive: true,
       passwordHash: await this.hasher.hash(password),
     });
-    await this.cache.del(CacheKeys.user(user.id));
+    await this.identityCache.drop(CacheKeys.user(user.id));
     return { user: (await this.findView(user.id))!, created: false };
   }
 
