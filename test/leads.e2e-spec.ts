@@ -37,11 +37,20 @@ describe('leads', () => {
     const res = await t.http
       .post(url())
       .set(who.auth)
-      .send({ firstName: `First${seq}`, lastName: `Last${seq}`, email: `lead${seq}@example.com`, ...overrides });
+      .send({
+        firstName: `First${seq}`,
+        lastName: `Last${seq}`,
+        email: `lead${seq}@example.com`,
+        ...overrides,
+      });
     expect(res.status).toBe(201);
     return res.body;
   };
-  const upload = (fields: Record<string, string>, file?: { data: Buffer; filename?: string; filepath?: string; contentType?: string }, who = member) => {
+  const upload = (
+    fields: Record<string, string>,
+    file?: { data: Buffer; filename?: string; filepath?: string; contentType?: string },
+    who = member,
+  ) => {
     clock.advance(1000);
     let req = t.http.post(url()).set(who.auth);
     for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
@@ -54,11 +63,19 @@ describe('leads', () => {
     }
     return req;
   };
-  const fields = (n: string) => ({ firstName: 'Up', lastName: `Loader${n}`, email: `upload-${n}@example.com` });
+  const fields = (n: string) => ({
+    firstName: 'Up',
+    lastName: `Loader${n}`,
+    email: `upload-${n}@example.com`,
+  });
 
   beforeAll(async () => {
     uploads = mkdtempSync(join(tmpdir(), 'cs-leads-'));
-    t = await startTestApp({ label: 'leads', clock, env: { UPLOAD_DIR: uploads, MAX_UPLOAD_BYTES: String(MAX_BYTES) } });
+    t = await startTestApp({
+      label: 'leads',
+      clock,
+      env: { UPLOAD_DIR: uploads, MAX_UPLOAD_BYTES: String(MAX_BYTES) },
+    });
     owner = await registerUser(t.http);
     admin = await registerUser(t.http);
     member = await registerUser(t.http);
@@ -76,7 +93,12 @@ describe('leads', () => {
 
   describe('create (JSON)', () => {
     it('creates a lead with the email lower-cased, PENDING, no resume', async () => {
-      const body = await newLead({ firstName: '  Ada ', lastName: 'Lovelace', email: 'Ada.Lovelace@Example.COM', notes: 'met at a fair' });
+      const body = await newLead({
+        firstName: '  Ada ',
+        lastName: 'Lovelace',
+        email: 'Ada.Lovelace@Example.COM',
+        notes: 'met at a fair',
+      });
       expect(body).toMatchObject({
         entityId,
         firstName: 'Ada',
@@ -95,7 +117,10 @@ describe('leads', () => {
 
     it('answers 409 to a duplicate email in the same entity, whatever its case', async () => {
       await newLead({ email: 'dup@example.com' });
-      const res = await t.http.post(url()).set(member.auth).send({ firstName: 'A', lastName: 'B', email: 'DUP@example.com' });
+      const res = await t.http
+        .post(url())
+        .set(member.auth)
+        .send({ firstName: 'A', lastName: 'B', email: 'DUP@example.com' });
       expect(res.status).toBe(409);
       expect(res.headers['content-type']).toMatch(PROBLEM);
     });
@@ -110,24 +135,60 @@ describe('leads', () => {
 
     it('lets exactly one of ten concurrent duplicate submissions through', async () => {
       const body = { firstName: 'Race', lastName: 'Condition', email: 'race@example.com' };
-      const results = await Promise.all(Array.from({ length: 10 }, () => t.http.post(url()).set(member.auth).send(body)));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => t.http.post(url()).set(member.auth).send(body)),
+      );
       const statuses = results.map((r) => r.status).sort();
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
       expect(statuses.filter((s) => s === 409)).toHaveLength(9);
-      const rows = await t.db.query(`SELECT COUNT(*) AS n FROM leads WHERE email = 'race@example.com'`);
+      const rows = await t.db.query(
+        `SELECT COUNT(*) AS n FROM leads WHERE email = 'race@example.com'`,
+      );
       expect(Number(rows[0].n)).toBe(1);
     });
 
     it.each([
       ['missing fields', { firstName: 'A' }, 'lastName'],
-      ['an email with spaces', { firstName: 'A', lastName: 'B', email: 'a b@example.com' }, 'email'],
-      ['an unknown field', { firstName: 'A', lastName: 'B', email: 'x1@example.com', role: 'admin' }, 'role'],
-      ['a status on create', { firstName: 'A', lastName: 'B', email: 'x2@example.com', status: 'REACHED_OUT' }, 'status'],
-      ['a blank first name', { firstName: '   ', lastName: 'B', email: 'x3@example.com' }, 'firstName'],
-      ['a 101-character last name', { firstName: 'A', lastName: 'x'.repeat(101), email: 'x4@example.com' }, 'lastName'],
-      ['5,001 characters of notes', { firstName: 'A', lastName: 'B', email: 'x5@example.com', notes: 'n'.repeat(5001) }, 'notes'],
-      ['a number for a name', { firstName: 42, lastName: 'B', email: 'x6@example.com' }, 'firstName'],
-      ['a NUL character in a name', { firstName: 'A\u0000B', lastName: 'B', email: 'x7@example.com' }, null],
+      [
+        'an email with spaces',
+        { firstName: 'A', lastName: 'B', email: 'a b@example.com' },
+        'email',
+      ],
+      [
+        'an unknown field',
+        { firstName: 'A', lastName: 'B', email: 'x1@example.com', role: 'admin' },
+        'role',
+      ],
+      [
+        'a status on create',
+        { firstName: 'A', lastName: 'B', email: 'x2@example.com', status: 'REACHED_OUT' },
+        'status',
+      ],
+      [
+        'a blank first name',
+        { firstName: '   ', lastName: 'B', email: 'x3@example.com' },
+        'firstName',
+      ],
+      [
+        'a 101-character last name',
+        { firstName: 'A', lastName: 'x'.repeat(101), email: 'x4@example.com' },
+        'lastName',
+      ],
+      [
+        '5,001 characters of notes',
+        { firstName: 'A', lastName: 'B', email: 'x5@example.com', notes: 'n'.repeat(5001) },
+        'notes',
+      ],
+      [
+        'a number for a name',
+        { firstName: 42, lastName: 'B', email: 'x6@example.com' },
+        'firstName',
+      ],
+      [
+        'a NUL character in a name',
+        { firstName: 'A\u0000B', lastName: 'B', email: 'x7@example.com' },
+        null,
+      ],
       ['a JSON array body', [{ firstName: 'A', lastName: 'B', email: 'x8@example.com' }], 'body'],
     ])('answers 400 to %s and writes nothing', async (_, body, field) => {
       const before = await leadCount();
@@ -139,7 +200,11 @@ describe('leads', () => {
     });
 
     it('answers 415 to a body that is neither JSON nor multipart', async () => {
-      const res = await t.http.post(url()).set(member.auth).set('Content-Type', 'text/plain').send('firstName=A');
+      const res = await t.http
+        .post(url())
+        .set(member.auth)
+        .set('Content-Type', 'text/plain')
+        .send('firstName=A');
       expect(res.status).toBe(415);
     });
   });
@@ -147,29 +212,53 @@ describe('leads', () => {
   describe('create (multipart) and resumes', () => {
     it.each([
       ['PDF', pdf(), 'application/pdf', 'cv.pdf'],
-      ['DOCX', docx(), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'cv.docx'],
+      [
+        'DOCX',
+        docx(),
+        'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+        'cv.docx',
+      ],
       ['ODT', odt(), 'application/vnd.oasis.opendocument.text', 'cv.odt'],
       ['DOC', doc(), 'application/msword', 'cv.doc'],
-    ])('stores a %s resume under a generated key and serves it back as an attachment', async (kind, data, type, filename) => {
-      const res = await upload({ ...fields(kind), notes: 'via form' }, { data, filename, contentType: 'text/html' });
-      expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ email: `upload-${kind.toLowerCase()}@example.com`, notes: 'via form' });
-      expect(res.body.resume).toEqual({ contentType: type, size: data.length, fileName: filename });
-      const [row] = await t.db.query(`SELECT resume_path FROM leads WHERE id = '${res.body.id}'`);
-      expect(row.resume_path).toMatch(new RegExp(`^resumes/[0-9a-f-]{36}\\.${filename.split('.')[1]}$`));
-      expect(existsSync(join(uploads, row.resume_path))).toBe(true);
+    ])(
+      'stores a %s resume under a generated key and serves it back as an attachment',
+      async (kind, data, type, filename) => {
+        const res = await upload(
+          { ...fields(kind), notes: 'via form' },
+          { data, filename, contentType: 'text/html' },
+        );
+        expect(res.status).toBe(201);
+        expect(res.body).toMatchObject({
+          email: `upload-${kind.toLowerCase()}@example.com`,
+          notes: 'via form',
+        });
+        expect(res.body.resume).toEqual({
+          contentType: type,
+          size: data.length,
+          fileName: filename,
+        });
+        const [row] = await t.db.query(`SELECT resume_path FROM leads WHERE id = '${res.body.id}'`);
+        expect(row.resume_path).toMatch(
+          new RegExp(`^resumes/[0-9a-f-]{36}\\.${filename.split('.')[1]}$`),
+        );
+        expect(existsSync(join(uploads, row.resume_path))).toBe(true);
 
-      const file = await t.http.get(url(`/${res.body.id}/resume`)).set(member.auth).buffer(true).parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
-      expect(file.status).toBe(200);
-      expect(file.headers['content-type']).toBe(type);
-      expect(file.headers['content-disposition']).toMatch(/^attachment; filename="cv\.\w+"/);
-      expect(file.headers['x-content-type-options']).toBe('nosniff');
-      expect(Buffer.compare(file.body as Buffer, data)).toBe(0);
-    });
+        const file = await t.http
+          .get(url(`/${res.body.id}/resume`))
+          .set(member.auth)
+          .buffer(true)
+          .parse((r, cb) => {
+            const chunks: Buffer[] = [];
+            r.on('data', (c: Buffer) => chunks.push(c));
+            r.on('end', () => cb(null, Buffer.concat(chunks)));
+          });
+        expect(file.status).toBe(200);
+        expect(file.headers['content-type']).toBe(type);
+        expect(file.headers['content-disposition']).toMatch(/^attachment; filename="cv\.\w+"/);
+        expect(file.headers['x-content-type-options']).toBe('nosniff');
+        expect(Buffer.compare(file.body as Buffer, data)).toBe(0);
+      },
+    );
 
     it('accepts a form without a file (resume is optional for members)', async () => {
       const res = await upload(fields('nofile'));
@@ -181,7 +270,10 @@ describe('leads', () => {
     });
 
     it('keeps a non-ASCII file name as metadata and encodes it in Content-Disposition', async () => {
-      const res = await upload(fields('unicode'), { data: pdf(), filename: 'Lebenslauf Müller.pdf' });
+      const res = await upload(fields('unicode'), {
+        data: pdf(),
+        filename: 'Lebenslauf Müller.pdf',
+      });
       expect(res.status).toBe(201);
       expect(res.body.resume.fileName).toBe('Lebenslauf Müller.pdf');
       const file = await t.http.get(url(`/${res.body.id}/resume`)).set(member.auth);
@@ -192,25 +284,86 @@ describe('leads', () => {
 
     describe('refuses bad uploads with problem+json and leaves no row and no file', () => {
       const cases: Array<[string, () => ReturnType<typeof upload>, number]> = [
-        ['a text file claiming to be a PDF', () => upload(fields('txt'), { data: Buffer.from('just some text, not a pdf at all') }), 415],
-        ['a PDF header on an HTML page', () => upload(fields('html'), { data: pdfWithHtml() }), 415],
-        ['a zip that is not a document', () => upload(fields('zip'), { data: plainZip(), filename: 'cv.docx' }), 415],
-        ['a PDF without its %%EOF trailer', () => upload(fields('trunc'), { data: pdf().subarray(0, 40) }), 415],
+        [
+          'a text file claiming to be a PDF',
+          () => upload(fields('txt'), { data: Buffer.from('just some text, not a pdf at all') }),
+          415,
+        ],
+        [
+          'a PDF header on an HTML page',
+          () => upload(fields('html'), { data: pdfWithHtml() }),
+          415,
+        ],
+        [
+          'a zip that is not a document',
+          () => upload(fields('zip'), { data: plainZip(), filename: 'cv.docx' }),
+          415,
+        ],
+        [
+          'a PDF without its %%EOF trailer',
+          () => upload(fields('trunc'), { data: pdf().subarray(0, 40) }),
+          415,
+        ],
         ['a zero-byte file', () => upload(fields('empty'), { data: Buffer.alloc(0) }), 400],
-        ['a file over MAX_UPLOAD_BYTES', () => upload(fields('big'), { data: Buffer.concat([pdf(), Buffer.alloc(MAX_BYTES)]) }), 413],
-        ['a path-traversal file name', () => upload(fields('trav'), { data: pdf(), filepath: '../../etc/passwd' }), 400],
-        ['a file under another field name', () => {
-          clock.advance(1000);
-          return t.http.post(url()).set(member.auth).field('firstName', 'A').field('lastName', 'B').field('email', 'ff@example.com').attach('avatar', pdf(), 'cv.pdf');
-        }, 400],
-        ['two files', () => {
-          clock.advance(1000);
-          return t.http.post(url()).set(member.auth).field('firstName', 'A').field('lastName', 'B').field('email', 'two@example.com').attach('resume', pdf(), 'a.pdf').attach('resume', pdf(), 'b.pdf');
-        }, 413],
-        ['an invalid email next to a valid file', () => upload({ ...fields('bademail'), email: 'not an email' }, { data: pdf() }), 400],
-        ['an unknown field next to a valid file', () => upload({ ...fields('unknown'), isAdmin: 'true' }, { data: pdf() }), 400],
-        ['a NUL character in a form field', () => upload({ ...fields('nul'), firstName: 'A\u0000B' }, { data: pdf() }), 400],
-        ['a missing last name next to a valid file', () => upload({ firstName: 'A', email: 'nolast@example.com' }, { data: pdf() }), 400],
+        [
+          'a file over MAX_UPLOAD_BYTES',
+          () => upload(fields('big'), { data: Buffer.concat([pdf(), Buffer.alloc(MAX_BYTES)]) }),
+          413,
+        ],
+        [
+          'a path-traversal file name',
+          () => upload(fields('trav'), { data: pdf(), filepath: '../../etc/passwd' }),
+          400,
+        ],
+        [
+          'a file under another field name',
+          () => {
+            clock.advance(1000);
+            return t.http
+              .post(url())
+              .set(member.auth)
+              .field('firstName', 'A')
+              .field('lastName', 'B')
+              .field('email', 'ff@example.com')
+              .attach('avatar', pdf(), 'cv.pdf');
+          },
+          400,
+        ],
+        [
+          'two files',
+          () => {
+            clock.advance(1000);
+            return t.http
+              .post(url())
+              .set(member.auth)
+              .field('firstName', 'A')
+              .field('lastName', 'B')
+              .field('email', 'two@example.com')
+              .attach('resume', pdf(), 'a.pdf')
+              .attach('resume', pdf(), 'b.pdf');
+          },
+          413,
+        ],
+        [
+          'an invalid email next to a valid file',
+          () => upload({ ...fields('bademail'), email: 'not an email' }, { data: pdf() }),
+          400,
+        ],
+        [
+          'an unknown field next to a valid file',
+          () => upload({ ...fields('unknown'), isAdmin: 'true' }, { data: pdf() }),
+          400,
+        ],
+        [
+          'a NUL character in a form field',
+          () => upload({ ...fields('nul'), firstName: 'A\u0000B' }, { data: pdf() }),
+          400,
+        ],
+        [
+          'a missing last name next to a valid file',
+          () => upload({ firstName: 'A', email: 'nolast@example.com' }, { data: pdf() }),
+          400,
+        ],
       ];
       it.each(cases)('%s', async (_, send, status) => {
         const before = await leadCount();
@@ -226,7 +379,10 @@ describe('leads', () => {
     it('removes the stored file when the row cannot be inserted (duplicate email)', async () => {
       await newLead({ email: 'dup-file@example.com' });
       const filesBefore = storedFiles(uploads).length;
-      const res = await upload({ firstName: 'A', lastName: 'B', email: 'dup-file@example.com' }, { data: pdf() });
+      const res = await upload(
+        { firstName: 'A', lastName: 'B', email: 'dup-file@example.com' },
+        { data: pdf() },
+      );
       expect(res.status).toBe(409);
       expect(storedFiles(uploads)).toHaveLength(filesBefore);
     });
@@ -235,7 +391,8 @@ describe('leads', () => {
   describe('list', () => {
     let listEntity: string;
     let listOwner: TestUser;
-    const list = (query: string) => t.http.get(`${url('', listEntity)}?${query}`).set(listOwner.auth);
+    const list = (query: string) =>
+      t.http.get(`${url('', listEntity)}?${query}`).set(listOwner.auth);
     const people = [
       ['Maria', 'Smith', 'maria.smith@example.com'],
       ['John', 'Smithers', 'jsm@example.com'],
@@ -255,7 +412,10 @@ describe('leads', () => {
       listEntity = await createEntity(t.http, listOwner);
       for (const [firstName, lastName, email] of people) {
         clock.advance(1000);
-        const res = await t.http.post(url('', listEntity)).set(listOwner.auth).send({ firstName, lastName, email });
+        const res = await t.http
+          .post(url('', listEntity))
+          .set(listOwner.auth)
+          .send({ firstName, lastName, email });
         expect(res.status).toBe(201);
         ids.unshift(res.body.id); // newest first
       }
@@ -294,12 +454,17 @@ describe('leads', () => {
       ['\\', ['Olga Back\\slash']],
       ["' OR 1=1 --", []],
       ['zzzq', []],
-    ])('searches first name, last name and email case-insensitively: %s', async (search, expected) => {
-      const res = await list(`search=${encodeURIComponent(search)}`);
-      expect(res.status).toBe(200);
-      const names = res.body.items.map((i: { firstName: string; lastName: string }) => `${i.firstName} ${i.lastName}`);
-      expect(names.sort()).toEqual([...expected].sort());
-    });
+    ])(
+      'searches first name, last name and email case-insensitively: %s',
+      async (search, expected) => {
+        const res = await list(`search=${encodeURIComponent(search)}`);
+        expect(res.status).toBe(200);
+        const names = res.body.items.map(
+          (i: { firstName: string; lastName: string }) => `${i.firstName} ${i.lastName}`,
+        );
+        expect(names.sort()).toEqual([...expected].sort());
+      },
+    );
 
     it('pages search results with the cursor', async () => {
       const first = await list('search=smith&limit=2');
@@ -312,7 +477,11 @@ describe('leads', () => {
     });
 
     it('filters by status and by creation time', async () => {
-      await t.http.patch(`${url('', listEntity)}/${ids[0]}`).set(listOwner.auth).send({ status: 'REACHED_OUT' }).expect(200);
+      await t.http
+        .patch(`${url('', listEntity)}/${ids[0]}`)
+        .set(listOwner.auth)
+        .send({ status: 'REACHED_OUT' })
+        .expect(200);
       const reached = await list('status=REACHED_OUT');
       expect(reached.body.items.map((i: { id: string }) => i.id)).toEqual([ids[0]]);
       const pending = await list('status=PENDING');
@@ -321,7 +490,9 @@ describe('leads', () => {
       const all = (await list('limit=100')).body.items;
       const from = all[3].createdAt;
       const to = all[1].createdAt;
-      const window = await list(`createdFrom=${encodeURIComponent(from)}&createdTo=${encodeURIComponent(to)}`);
+      const window = await list(
+        `createdFrom=${encodeURIComponent(from)}&createdTo=${encodeURIComponent(to)}`,
+      );
       expect(window.body.items.map((i: { id: string }) => i.id)).toEqual([ids[2], ids[3]]);
     });
 
@@ -345,7 +516,10 @@ describe('leads', () => {
       ['status=DONE', 'status'],
       [`search=${'x'.repeat(10 * 1024)}`, 'search'],
       ['cursor=not-a-cursor', 'cursor'],
-      [`cursor=${Buffer.from(JSON.stringify(['2020-01-01T00:00:00.000Z', "1' OR '1'='1"])).toString('base64url')}`, 'cursor'],
+      [
+        `cursor=${Buffer.from(JSON.stringify(['2020-01-01T00:00:00.000Z', "1' OR '1'='1"])).toString('base64url')}`,
+        'cursor',
+      ],
       ['cursor=abc$', 'cursor'],
       ['page=101&limit=100', 'page'],
       ['page=0', 'page'],
@@ -358,7 +532,8 @@ describe('leads', () => {
       const res = await list(query);
       expect(res.status).toBe(400);
       expect(res.headers['content-type']).toMatch(PROBLEM);
-      if (res.body.errors) expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+      if (res.body.errors)
+        expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
     });
 
     it('accepts page × limit = 10,000 exactly', async () => {
@@ -377,7 +552,10 @@ describe('leads', () => {
   describe('get, update and the status rule', () => {
     it('gets a lead; 404 for an unknown id; 400 for a malformed id', async () => {
       const lead = await newLead();
-      const res = await t.http.get(url(`/${lead.id}`)).set(member.auth).expect(200);
+      const res = await t.http
+        .get(url(`/${lead.id}`))
+        .set(member.auth)
+        .expect(200);
       expect(res.body).toEqual(lead);
       await t.http.get(url('/00000000-0000-4000-8000-000000000000')).set(member.auth).expect(404);
       await t.http.get(url('/not-a-uuid')).set(member.auth).expect(400);
@@ -390,13 +568,30 @@ describe('leads', () => {
       const res = await t.http
         .patch(url(`/${lead.id}`))
         .set(member.auth)
-        .send({ firstName: 'Grace', lastName: 'Hopper', email: 'Grace@Example.com', notes: 'navy' });
+        .send({
+          firstName: 'Grace',
+          lastName: 'Hopper',
+          email: 'Grace@Example.com',
+          notes: 'navy',
+        });
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com', notes: 'navy' });
+      expect(res.body).toMatchObject({
+        firstName: 'Grace',
+        lastName: 'Hopper',
+        email: 'grace@example.com',
+        notes: 'navy',
+      });
       expect(new Date(res.body.updatedAt).getTime()).toBe(clock.now().getTime());
-      const cleared = await t.http.patch(url(`/${lead.id}`)).set(member.auth).send({ notes: null }).expect(200);
+      const cleared = await t.http
+        .patch(url(`/${lead.id}`))
+        .set(member.auth)
+        .send({ notes: null })
+        .expect(200);
       expect(cleared.body.notes).toBeNull();
-      const dup = await t.http.patch(url(`/${lead.id}`)).set(member.auth).send({ email: other.email });
+      const dup = await t.http
+        .patch(url(`/${lead.id}`))
+        .set(member.auth)
+        .send({ email: other.email });
       expect(dup.status).toBe(409);
     });
 
@@ -409,7 +604,10 @@ describe('leads', () => {
       [{ entityId: '00000000-0000-4000-8000-000000000000' }, 'entityId'],
     ])('answers 400 to %j', async (body, field) => {
       const lead = await newLead();
-      const res = await t.http.patch(url(`/${lead.id}`)).set(member.auth).send(body);
+      const res = await t.http
+        .patch(url(`/${lead.id}`))
+        .set(member.auth)
+        .send(body);
       expect(res.status).toBe(400);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
       const after = await t.http.get(url(`/${lead.id}`)).set(member.auth);
@@ -420,22 +618,48 @@ describe('leads', () => {
       const lead = await newLead();
       clock.advance(60_000);
       const reachedAt = clock.now().toISOString();
-      const reached = await t.http.patch(url(`/${lead.id}`)).set(member.auth).send({ status: 'REACHED_OUT' }).expect(200);
+      const reached = await t.http
+        .patch(url(`/${lead.id}`))
+        .set(member.auth)
+        .send({ status: 'REACHED_OUT' })
+        .expect(200);
       expect(reached.body).toMatchObject({ status: 'REACHED_OUT', reachedOutAt: reachedAt });
 
       clock.advance(60_000);
-      const again = await t.http.patch(url(`/${lead.id}`)).set(member.auth).send({ status: 'REACHED_OUT', notes: 'called twice' }).expect(200);
-      expect(again.body).toMatchObject({ status: 'REACHED_OUT', reachedOutAt: reachedAt, notes: 'called twice' });
+      const again = await t.http
+        .patch(url(`/${lead.id}`))
+        .set(member.auth)
+        .send({ status: 'REACHED_OUT', notes: 'called twice' })
+        .expect(200);
+      expect(again.body).toMatchObject({
+        status: 'REACHED_OUT',
+        reachedOutAt: reachedAt,
+        notes: 'called twice',
+      });
 
-      const back = await t.http.patch(url(`/${lead.id}`)).set(member.auth).send({ status: 'PENDING' }).expect(200);
+      const back = await t.http
+        .patch(url(`/${lead.id}`))
+        .set(member.auth)
+        .send({ status: 'PENDING' })
+        .expect(200);
       expect(back.body).toMatchObject({ status: 'PENDING', reachedOutAt: null });
-      const [row] = await t.db.query(`SELECT status, reached_out_at FROM leads WHERE id = '${lead.id}'`);
+      const [row] = await t.db.query(
+        `SELECT status, reached_out_at FROM leads WHERE id = '${lead.id}'`,
+      );
       expect(row).toEqual({ status: 'PENDING', reached_out_at: null });
     });
 
     it('answers 404 when patching a lead that does not exist', async () => {
-      await t.http.patch(url('/00000000-0000-4000-8000-000000000000')).set(member.auth).send({ status: 'REACHED_OUT' }).expect(404);
-      await t.http.patch(url('/00000000-0000-4000-8000-000000000000')).set(member.auth).send({ notes: 'x' }).expect(404);
+      await t.http
+        .patch(url('/00000000-0000-4000-8000-000000000000'))
+        .set(member.auth)
+        .send({ status: 'REACHED_OUT' })
+        .expect(404);
+      await t.http
+        .patch(url('/00000000-0000-4000-8000-000000000000'))
+        .set(member.auth)
+        .send({ notes: 'x' })
+        .expect(404);
     });
   });
 
@@ -448,7 +672,10 @@ describe('leads', () => {
     });
     const make = async (email: string) => {
       clock.advance(1000);
-      const res = await t.http.post(url('', statsEntity)).set(statsOwner.auth).send({ firstName: 'S', lastName: 'T', email });
+      const res = await t.http
+        .post(url('', statsEntity))
+        .set(statsOwner.auth)
+        .send({ firstName: 'S', lastName: 'T', email });
       expect(res.status).toBe(201);
       return res.body.id as string;
     };
@@ -458,27 +685,54 @@ describe('leads', () => {
       const now = clock.now().getTime();
       clock.set(new Date(now - 8 * 24 * 3600 * 1000));
       const old = await make('old@example.com');
-      await t.http.patch(`${url('', statsEntity)}/${old}`).set(statsOwner.auth).send({ status: 'REACHED_OUT' }).expect(200);
+      await t.http
+        .patch(`${url('', statsEntity)}/${old}`)
+        .set(statsOwner.auth)
+        .send({ status: 'REACHED_OUT' })
+        .expect(200);
       clock.set(new Date(now));
       const fresh = await make('fresh@example.com');
-      await t.http.patch(`${url('', statsEntity)}/${fresh}`).set(statsOwner.auth).send({ status: 'REACHED_OUT' }).expect(200);
+      await t.http
+        .patch(`${url('', statsEntity)}/${fresh}`)
+        .set(statsOwner.auth)
+        .send({ status: 'REACHED_OUT' })
+        .expect(200);
       await make('pending@example.com');
       const res = await t.http.get(url('/stats', statsEntity)).set(statsOwner.auth).expect(200);
-      expect(res.body).toEqual({ total: 3, byStatus: { PENDING: 1, REACHED_OUT: 2 }, reachedOutLast7Days: 1 });
+      expect(res.body).toEqual({
+        total: 3,
+        byStatus: { PENDING: 1, REACHED_OUT: 2 },
+        reachedOutLast7Days: 1,
+      });
       const empty = await t.http.get(url('/stats', otherEntityId)).set(outsider.auth).expect(200);
       expect(empty.body.byStatus).toEqual({ PENDING: expect.any(Number), REACHED_OUT: 0 });
     });
 
     it('lists the leads created in the last N days', async () => {
-      const week = await t.http.get(`${url('/recent', statsEntity)}?days=7`).set(statsOwner.auth).expect(200);
-      expect(week.body.items.map((i: { email: string }) => i.email)).toEqual(['pending@example.com', 'fresh@example.com']);
-      const month = await t.http.get(`${url('/recent', statsEntity)}?days=30&limit=1`).set(statsOwner.auth).expect(200);
+      const week = await t.http
+        .get(`${url('/recent', statsEntity)}?days=7`)
+        .set(statsOwner.auth)
+        .expect(200);
+      expect(week.body.items.map((i: { email: string }) => i.email)).toEqual([
+        'pending@example.com',
+        'fresh@example.com',
+      ]);
+      const month = await t.http
+        .get(`${url('/recent', statsEntity)}?days=30&limit=1`)
+        .set(statsOwner.auth)
+        .expect(200);
       expect(month.body.items).toHaveLength(1);
       expect(month.body.nextCursor).toEqual(expect.any(String));
-      const defaults = await t.http.get(url('/recent', statsEntity)).set(statsOwner.auth).expect(200);
+      const defaults = await t.http
+        .get(url('/recent', statsEntity))
+        .set(statsOwner.auth)
+        .expect(200);
       expect(defaults.body.items).toHaveLength(2);
       for (const days of ['0', '366', '-1', 'abc']) {
-        await t.http.get(`${url('/recent', statsEntity)}?days=${days}`).set(statsOwner.auth).expect(400);
+        await t.http
+          .get(`${url('/recent', statsEntity)}?days=${days}`)
+          .set(statsOwner.auth)
+          .expect(400);
       }
     });
   });
@@ -486,8 +740,14 @@ describe('leads', () => {
   describe('delete', () => {
     it('is for admins and owners: a member gets 403 and the lead stays', async () => {
       const lead = await newLead();
-      await t.http.delete(url(`/${lead.id}`)).set(member.auth).expect(403);
-      await t.http.get(url(`/${lead.id}`)).set(member.auth).expect(200);
+      await t.http
+        .delete(url(`/${lead.id}`))
+        .set(member.auth)
+        .expect(403);
+      await t.http
+        .get(url(`/${lead.id}`))
+        .set(member.auth)
+        .expect(200);
     });
 
     it('deletes the row and the stored resume', async () => {
@@ -496,11 +756,23 @@ describe('leads', () => {
       const [row] = await t.db.query(`SELECT resume_path FROM leads WHERE id = '${res.body.id}'`);
       const path = join(uploads, row.resume_path);
       expect(existsSync(path)).toBe(true);
-      await t.http.delete(url(`/${res.body.id}`)).set(admin.auth).expect(204);
+      await t.http
+        .delete(url(`/${res.body.id}`))
+        .set(admin.auth)
+        .expect(204);
       expect(existsSync(path)).toBe(false);
-      await t.http.get(url(`/${res.body.id}`)).set(member.auth).expect(404);
-      await t.http.get(url(`/${res.body.id}/resume`)).set(member.auth).expect(404);
-      await t.http.delete(url(`/${res.body.id}`)).set(owner.auth).expect(404);
+      await t.http
+        .get(url(`/${res.body.id}`))
+        .set(member.auth)
+        .expect(404);
+      await t.http
+        .get(url(`/${res.body.id}/resume`))
+        .set(member.auth)
+        .expect(404);
+      await t.http
+        .delete(url(`/${res.body.id}`))
+        .set(owner.auth)
+        .expect(404);
     });
   });
 
@@ -511,7 +783,9 @@ describe('leads', () => {
       const filesBefore = storedFiles(uploads).length;
       const res = await t.http
         .post(`/v1/public/entities/${doomed}/leads`)
-        .field('firstName', 'A').field('lastName', 'B').field('email', 'gone@example.com')
+        .field('firstName', 'A')
+        .field('lastName', 'B')
+        .field('email', 'gone@example.com')
         .attach('resume', pdf(), 'cv.pdf');
       expect(res.status).toBe(404);
       expect(storedFiles(uploads)).toHaveLength(filesBefore);
@@ -523,8 +797,13 @@ describe('leads', () => {
       const filesBefore = storedFiles(uploads).length;
       const res = await t.http
         .post(`/v1/public/entities/${entityId}/leads`)
-        .field('firstName', 'A').field('lastName', 'B').field('email', 'html@example.com')
-        .attach('resume', Buffer.from('<html><script>alert(1)</script></html>'), { filename: 'cv.pdf', contentType: 'application/pdf' });
+        .field('firstName', 'A')
+        .field('lastName', 'B')
+        .field('email', 'html@example.com')
+        .attach('resume', Buffer.from('<html><script>alert(1)</script></html>'), {
+          filename: 'cv.pdf',
+          contentType: 'application/pdf',
+        });
       expect(res.status).toBe(415);
       expect(await leadCount()).toBe(before);
       expect(storedFiles(uploads)).toHaveLength(filesBefore);
@@ -552,19 +831,40 @@ describe('leads', () => {
       ['delete', 'delete', '/LEAD'],
       ['create', 'post', ''],
     ])('answers 404 to a member of another entity (%s)', async (_, method, path) => {
-      const res = await (t.http as unknown as Record<string, (u: string) => ReturnType<TestApp['http']['get']>>)
+      const res = await (
+        t.http as unknown as Record<string, (u: string) => ReturnType<TestApp['http']['get']>>
+      )
         [method](url(path.replace('LEAD', lead.id)))
         .set(outsider.auth)
-        .send(method === 'patch' ? { notes: 'x' } : method === 'post' ? { firstName: 'a', lastName: 'b', email: 'iso@example.com' } : undefined);
+        .send(
+          method === 'patch'
+            ? { notes: 'x' }
+            : method === 'post'
+              ? { firstName: 'a', lastName: 'b', email: 'iso@example.com' }
+              : undefined,
+        );
       expect(res.status).toBe(404);
       expect(res.headers['content-type']).toMatch(PROBLEM);
     });
 
     it("answers 404 when a lead of A is asked for under the outsider's own entity B", async () => {
-      await t.http.get(url(`/${lead.id}`, otherEntityId)).set(outsider.auth).expect(404);
-      await t.http.get(url(`/${lead.id}/resume`, otherEntityId)).set(outsider.auth).expect(404);
-      await t.http.patch(url(`/${lead.id}`, otherEntityId)).set(outsider.auth).send({ status: 'REACHED_OUT' }).expect(404);
-      await t.http.delete(url(`/${lead.id}`, otherEntityId)).set(outsider.auth).expect(404);
+      await t.http
+        .get(url(`/${lead.id}`, otherEntityId))
+        .set(outsider.auth)
+        .expect(404);
+      await t.http
+        .get(url(`/${lead.id}/resume`, otherEntityId))
+        .set(outsider.auth)
+        .expect(404);
+      await t.http
+        .patch(url(`/${lead.id}`, otherEntityId))
+        .set(outsider.auth)
+        .send({ status: 'REACHED_OUT' })
+        .expect(404);
+      await t.http
+        .delete(url(`/${lead.id}`, otherEntityId))
+        .set(outsider.auth)
+        .expect(404);
       const listed = await t.http.get(url('', otherEntityId)).set(outsider.auth).expect(200);
       expect(listed.body.items.map((i: { id: string }) => i.id)).not.toContain(lead.id);
       const [row] = await t.db.query(`SELECT status FROM leads WHERE id = '${lead.id}'`);
@@ -598,32 +898,57 @@ describe('public lead intake', () => {
 
   it('validates, then answers 201 with only {id, createdAt}, then throttles at 5 a minute per IP', async () => {
     // 1: no resume
-    const noResume = await intake(entityId).field('firstName', 'A').field('lastName', 'B').field('email', 'a@example.com');
+    const noResume = await intake(entityId)
+      .field('firstName', 'A')
+      .field('lastName', 'B')
+      .field('email', 'a@example.com');
     expect(noResume.status).toBe(400);
     expect(noResume.body.errors).toEqual([{ field: 'resume', message: 'is required' }]);
     // 2: JSON is not accepted here
-    const json = await intake(entityId).send({ firstName: 'A', lastName: 'B', email: 'a@example.com' });
+    const json = await intake(entityId).send({
+      firstName: 'A',
+      lastName: 'B',
+      email: 'a@example.com',
+    });
     expect(json.status).toBe(415);
     // 3: unknown entity
     const unknown = await intake('00000000-0000-4000-8000-000000000000')
-      .field('firstName', 'A').field('lastName', 'B').field('email', 'a@example.com').attach('resume', pdf(), 'cv.pdf');
+      .field('firstName', 'A')
+      .field('lastName', 'B')
+      .field('email', 'a@example.com')
+      .attach('resume', pdf(), 'cv.pdf');
     expect(unknown.status).toBe(404);
     expect(storedFiles(uploads)).toHaveLength(0);
     // 4: accepted
     const ok = await intake(entityId)
-      .field('firstName', 'Pub').field('lastName', 'Lic').field('email', 'Public@Example.com').attach('resume', pdf(), 'cv.pdf');
+      .field('firstName', 'Pub')
+      .field('lastName', 'Lic')
+      .field('email', 'Public@Example.com')
+      .attach('resume', pdf(), 'cv.pdf');
     expect(ok.status).toBe(201);
     expect(Object.keys(ok.body).sort()).toEqual(['createdAt', 'id']);
-    const lead = await t.http.get(`/v1/entities/${entityId}/leads/${ok.body.id}`).set(owner.auth).expect(200);
-    expect(lead.body).toMatchObject({ email: 'public@example.com', resume: { contentType: 'application/pdf' } });
+    const lead = await t.http
+      .get(`/v1/entities/${entityId}/leads/${ok.body.id}`)
+      .set(owner.auth)
+      .expect(200);
+    expect(lead.body).toMatchObject({
+      email: 'public@example.com',
+      resume: { contentType: 'application/pdf' },
+    });
     // 5: duplicate → 409, file cleaned up
     const dup = await intake(entityId)
-      .field('firstName', 'Pub').field('lastName', 'Lic').field('email', 'public@example.com').attach('resume', pdf(), 'cv.pdf');
+      .field('firstName', 'Pub')
+      .field('lastName', 'Lic')
+      .field('email', 'public@example.com')
+      .attach('resume', pdf(), 'cv.pdf');
     expect(dup.status).toBe(409);
     expect(storedFiles(uploads)).toHaveLength(1);
     // 6: over the limit
     const limited = await intake(entityId)
-      .field('firstName', 'X').field('lastName', 'Y').field('email', 'x@example.com').attach('resume', pdf(), 'cv.pdf');
+      .field('firstName', 'X')
+      .field('lastName', 'Y')
+      .field('email', 'x@example.com')
+      .attach('resume', pdf(), 'cv.pdf');
     expect(limited.status).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(storedFiles(uploads)).toHaveLength(1);

@@ -68,7 +68,8 @@ const leadFormSchema = (resumeRequired: boolean) => ({
     resume: {
       type: 'string',
       format: 'binary',
-      description: 'multipart only: PDF, DOCX, ODT or DOC (checked by magic bytes), at most MAX_UPLOAD_BYTES',
+      description:
+        'multipart only: PDF, DOCX, ODT or DOC (checked by magic bytes), at most MAX_UPLOAD_BYTES',
     },
   },
 });
@@ -100,7 +101,9 @@ export class LeadsController {
   @ApiUnsupportedMediaTypeResponse({ description: 'The resume is not a PDF, DOCX, ODT or DOC' })
   async create(@Tenant() tenant: TenantContext, @Req() req: FastifyRequest): Promise<LeadResponse> {
     if (!req.isMultipart()) {
-      return toLeadResponse(await this.leads.create(tenant.entityId, await validateCreate(req.body)));
+      return toLeadResponse(
+        await this.leads.create(tenant.entityId, await validateCreate(req.body)),
+      );
     }
     const form = await readMultipartForm(req, this.storage, RESUME_FORM);
     let dto: CreateLeadDto;
@@ -120,7 +123,12 @@ export class LeadsController {
   @Get()
   @TenantRole('member')
   @ApiOkResponse({
-    schema: { oneOf: [{ $ref: getSchemaPath(LeadPageResponse) }, { $ref: getSchemaPath(LeadNumberedPageResponse) }] },
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(LeadPageResponse) },
+        { $ref: getSchemaPath(LeadNumberedPageResponse) },
+      ],
+    },
   })
   list(@Tenant() tenant: TenantContext, @Query() query: ListLeadsQueryDto) {
     return this.leads.list(tenant.entityId, query);
@@ -170,14 +178,22 @@ export class LeadsController {
   @HttpCode(204)
   @TenantRole('admin')
   @ApiNoContentResponse({ description: 'Deleted' })
-  async remove(@Tenant() tenant: TenantContext, @Param('leadId', new ParseUUIDPipe()) leadId: string): Promise<void> {
+  async remove(
+    @Tenant() tenant: TenantContext,
+    @Param('leadId', new ParseUUIDPipe()) leadId: string,
+  ): Promise<void> {
     await this.leads.remove(tenant.entityId, leadId);
   }
 
   /** The resume as a download (`Content-Disposition: attachment`, never rendered inline). */
   @Get(':leadId/resume')
   @TenantRole('member')
-  @ApiProduces('application/pdf', 'application/msword', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.oasis.opendocument.text')
+  @ApiProduces(
+    'application/pdf',
+    'application/msword',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    'application/vnd.oasis.opendocument.text',
+  )
   @ApiOkResponse({ description: 'The file', schema: { type: 'string', format: 'binary' } })
   async resume(
     @Tenant() tenant: TenantContext,
@@ -214,9 +230,14 @@ export class PublicLeadsController {
   @ApiCreatedResponse({ type: PublicLeadResponse })
   @ApiConflictResponse({ description: 'A lead with this email exists in the entity' })
   @ApiPayloadTooLargeResponse({ description: 'The resume is larger than MAX_UPLOAD_BYTES' })
-  @ApiUnsupportedMediaTypeResponse({ description: 'Not multipart, or the resume is not a PDF, DOCX, ODT or DOC' })
+  @ApiUnsupportedMediaTypeResponse({
+    description: 'Not multipart, or the resume is not a PDF, DOCX, ODT or DOC',
+  })
   @ApiTooManyRequestsResponse({ description: 'More than 5 submissions a minute from this address' })
-  async submit(@Param('id', new ParseUUIDPipe()) entityId: string, @Req() req: FastifyRequest): Promise<PublicLeadResponse> {
+  async submit(
+    @Param('id', new ParseUUIDPipe()) entityId: string,
+    @Req() req: FastifyRequest,
+  ): Promise<PublicLeadResponse> {
     const entity = await this.entities.findActive(entityId);
     if (!entity) throw new NotFoundException('Entity not found');
     const form = await readMultipartForm(req, this.storage, RESUME_FORM);

@@ -34,7 +34,9 @@ export interface LeadFilters {
   createdTo?: Date;
 }
 
-export type LeadChanges = Partial<Pick<LeadRow, 'firstName' | 'lastName' | 'email' | 'notes' | 'status' | 'reachedOutAt'>>;
+export type LeadChanges = Partial<
+  Pick<LeadRow, 'firstName' | 'lastName' | 'email' | 'notes' | 'status' | 'reachedOutAt'>
+>;
 
 /** Column → property, in the order the API shows them. */
 const COLUMNS: Array<[string, keyof LeadRow]> = [
@@ -92,7 +94,8 @@ function toRow(raw: Record<string, unknown>): LeadRow {
     email: raw.email as string,
     resumePath: (raw.resumePath as string | null) ?? null,
     resumeContentType: (raw.resumeContentType as string | null) ?? null,
-    resumeSize: raw.resumeSize === null || raw.resumeSize === undefined ? null : Number(raw.resumeSize),
+    resumeSize:
+      raw.resumeSize === null || raw.resumeSize === undefined ? null : Number(raw.resumeSize),
     resumeFileName: (raw.resumeFileName as string | null) ?? null,
     status: raw.status as LeadStatus,
     reachedOutAt: toDate(raw.reachedOutAt),
@@ -124,7 +127,13 @@ export class LeadRepository {
   async insertLead(values: NewLead): Promise<LeadRow> {
     const now = this.clock.now();
     const row: LeadRow = { ...values, createdAt: now, updatedAt: now };
-    await this.repo.createQueryBuilder().insert().into(Lead).values(row).updateEntity(false).execute();
+    await this.repo
+      .createQueryBuilder()
+      .insert()
+      .into(Lead)
+      .values(row)
+      .updateEntity(false)
+      .execute();
     return row;
   }
 
@@ -132,9 +141,15 @@ export class LeadRepository {
    * One lead of the entity. `primary`: read on the primary even with read replicas — for
    * reads that decide a write (the status rule) or read one back (PATCH answers the new state).
    */
-  async findOneInEntity(entityId: string, id: string, options: { primary?: boolean } = {}): Promise<LeadRow | null> {
+  async findOneInEntity(
+    entityId: string,
+    id: string,
+    options: { primary?: boolean } = {},
+  ): Promise<LeadRow | null> {
     const find = (repo: Repository<Lead>) =>
-      this.select('l', repo).where('l.entity_id = :entityId AND l.id = :id', { entityId, id }).getRawOne();
+      this.select('l', repo)
+        .where('l.entity_id = :entityId AND l.id = :id', { entityId, id })
+        .getRawOne();
     const raw = options.primary
       ? await onPrimary(this.repo.manager.connection, (m) => find(m.getRepository(Lead)))
       : await find(this.repo);
@@ -143,24 +158,43 @@ export class LeadRepository {
 
   async findByEmail(entityId: string, email: string): Promise<LeadRow | null> {
     const raw = await this.select('l')
-      .where('l.entity_id = :entityId AND l.email = :email', { entityId, email: email.toLowerCase() })
+      .where('l.entity_id = :entityId AND l.email = :email', {
+        entityId,
+        email: email.toLowerCase(),
+      })
       .getRawOne();
     return raw ? toRow(raw) : null;
   }
 
   /** One keyset page (limit+1 rows, newest first) of the entity's leads matching the filters. */
-  async findPage(entityId: string, filters: LeadFilters, limit: number, cursor: CursorPosition | null): Promise<LeadRow[]> {
-    if (filters.search && this.postgres) return this.searchPagePostgres(entityId, filters, limit, cursor);
+  async findPage(
+    entityId: string,
+    filters: LeadFilters,
+    limit: number,
+    cursor: CursorPosition | null,
+  ): Promise<LeadRow[]> {
+    if (filters.search && this.postgres)
+      return this.searchPagePostgres(entityId, filters, limit, cursor);
     const qb = this.filtered(this.select('l'), 'l', entityId, filters);
     return (await applyKeyset(qb, 'l', cursor, limit).getRawMany()).map(toRow);
   }
 
-  findByStatus(entityId: string, status: LeadStatus, limit: number, cursor: CursorPosition | null): Promise<LeadRow[]> {
+  findByStatus(
+    entityId: string,
+    status: LeadStatus,
+    limit: number,
+    cursor: CursorPosition | null,
+  ): Promise<LeadRow[]> {
     return this.findPage(entityId, { status }, limit, cursor);
   }
 
   /** Leads created since `since`, newest first (limit+1 rows). */
-  findRecent(entityId: string, since: Date, limit: number, cursor: CursorPosition | null): Promise<LeadRow[]> {
+  findRecent(
+    entityId: string,
+    since: Date,
+    limit: number,
+    cursor: CursorPosition | null,
+  ): Promise<LeadRow[]> {
     return this.findPage(entityId, { createdFrom: since }, limit, cursor);
   }
 
@@ -172,22 +206,32 @@ export class LeadRepository {
     limit: number,
   ): Promise<{ rows: LeadRow[]; total: number }> {
     const offset = (page - 1) * limit;
-    const countQb = this.filtered(this.repo.createQueryBuilder('l').select('COUNT(*)', 'n'), 'l', entityId, filters);
-    const total = Number((await countQb.getRawOne())?.n ?? 0);
-    if (offset >= total) return { rows: [], total };
+    const countQb = this.filtered(
+      this.repo.createQueryBuilder('l').select('COUNT(*)', 'n'),
+      'l',
+      entityId,
+      filters,
+    );
     const qb = this.filtered(this.select('l'), 'l', entityId, filters);
-    let raws: Record<string, unknown>[];
+    let rows: Promise<Record<string, unknown>[]>;
     if (filters.search && this.postgres) {
       // Matches first (trigram bitmap), then order: never an index walk hunting for rare matches.
       const [sql, params] = qb.getQueryAndParameters();
-      raws = await this.repo.query(
+      rows = this.repo.query(
         `WITH m AS MATERIALIZED (${sql}) SELECT * FROM m ORDER BY "createdAt" DESC, "id" DESC LIMIT ${limit} OFFSET ${offset}`,
         params,
       );
     } else {
-      raws = await qb.orderBy('l.created_at', 'DESC').addOrderBy('l.id', 'DESC').offset(offset).limit(limit).getRawMany();
+      rows = qb
+        .orderBy('l.created_at', 'DESC')
+        .addOrderBy('l.id', 'DESC')
+        .offset(offset)
+        .limit(limit)
+        .getRawMany();
     }
-    return { rows: raws.map(toRow), total };
+    // Count and page in parallel (two pool connections on PostgreSQL).
+    const [counted, raws] = await Promise.all([countQb.getRawOne(), rows]);
+    return { rows: raws.map(toRow), total: Number(counted?.n ?? 0) };
   }
 
   /**
@@ -223,7 +267,10 @@ export class LeadRepository {
   }
 
   /** Deletes the row; its storage key (for the caller to remove the file), or undefined when there was no such lead. */
-  async deleteLead(entityId: string, id: string): Promise<{ resumePath: string | null } | undefined> {
+  async deleteLead(
+    entityId: string,
+    id: string,
+  ): Promise<{ resumePath: string | null } | undefined> {
     const found = await onPrimary(this.repo.manager.connection, (m) =>
       m
         .getRepository(Lead)
@@ -257,7 +304,10 @@ export class LeadRepository {
       .setParameter('since', since)
       .groupBy('l.status')
       .getRawMany<{ status: LeadStatus; n: unknown; recent: unknown }>();
-    const byStatus = Object.fromEntries(LEAD_STATUSES.map((s) => [s, 0])) as Record<LeadStatus, number>;
+    const byStatus = Object.fromEntries(LEAD_STATUSES.map((s) => [s, 0])) as Record<
+      LeadStatus,
+      number
+    >;
     let reachedOutSince = 0;
     for (const raw of raws) {
       byStatus[raw.status] = Number(raw.n);
@@ -274,7 +324,13 @@ export class LeadRepository {
     if (rows.length === 0) return;
     if (!this.postgres) {
       for (let i = 0; i < rows.length; i += 500) {
-        await this.repo.createQueryBuilder().insert().into(Lead).values(rows.slice(i, i + 500)).updateEntity(false).execute();
+        await this.repo
+          .createQueryBuilder()
+          .insert()
+          .into(Lead)
+          .values(rows.slice(i, i + 500))
+          .updateEntity(false)
+          .execute();
       }
       return;
     }
@@ -326,7 +382,9 @@ export class LeadRepository {
     const runner = this.repo.manager.connection.createQueryRunner();
     try {
       // Straight on the pg client: index builds outlast the pool's per-query timeouts.
-      const client = (await runner.connect()) as { query: (q: { text: string; query_timeout: number }) => Promise<unknown> };
+      const client = (await runner.connect()) as {
+        query: (q: { text: string; query_timeout: number }) => Promise<unknown>;
+      };
       const run = (text: string) => client.query({ text, query_timeout: 60 * 60 * 1000 });
       await run(`SET maintenance_work_mem = '256MB'`);
       await run('SET statement_timeout = 0');
@@ -347,10 +405,16 @@ export class LeadRepository {
     return qb;
   }
 
-  private filtered<T extends SelectQueryBuilder<Lead>>(qb: T, alias: string, entityId: string, f: LeadFilters): T {
+  private filtered<T extends SelectQueryBuilder<Lead>>(
+    qb: T,
+    alias: string,
+    entityId: string,
+    f: LeadFilters,
+  ): T {
     qb.where(`${alias}.entity_id = :entityId`, { entityId });
     if (f.status) qb.andWhere(`${alias}.status = :status`, { status: f.status });
-    if (f.createdFrom) qb.andWhere(`${alias}.created_at >= :createdFrom`, { createdFrom: f.createdFrom });
+    if (f.createdFrom)
+      qb.andWhere(`${alias}.created_at >= :createdFrom`, { createdFrom: f.createdFrom });
     if (f.createdTo) qb.andWhere(`${alias}.created_at < :createdTo`, { createdTo: f.createdTo });
     if (f.search) this.matchSearch(qb, alias, f.search);
     return qb;
@@ -383,7 +447,12 @@ export class LeadRepository {
     cursor: CursorPosition | null,
   ): Promise<LeadRow[]> {
     const { search, ...rest } = filters;
-    const windowQb = applyKeyset(this.filtered(this.select('l'), 'l', entityId, rest), 'l', cursor, SEARCH_WINDOW - 1);
+    const windowQb = applyKeyset(
+      this.filtered(this.select('l'), 'l', entityId, rest),
+      'l',
+      cursor,
+      SEARCH_WINDOW - 1,
+    );
     const [windowSql, windowParams] = windowQb.getQueryAndParameters();
     const pattern = likePattern(search!);
     const n = windowParams.length + 1;

@@ -10,22 +10,45 @@ const LEAD = '22222222-2222-4222-8222-222222222222';
 /** An in-memory LeadRepository with just what the status rule uses. */
 class StubLeads {
   row: LeadRow;
-  updates: Array<{ from: LeadStatus; to: LeadStatus; reachedOutAt: Date | null; extra: LeadChanges }> = [];
+  updates: Array<{
+    from: LeadStatus;
+    to: LeadStatus;
+    reachedOutAt: Date | null;
+    extra: LeadChanges;
+  }> = [];
   /** Simulates another request changing the status between our read and our write. */
   interfere: (() => void) | null = null;
 
   constructor(status: LeadStatus, reachedOutAt: Date | null = null) {
     const t = new Date('2025-12-01T00:00:00.000Z');
     this.row = {
-      id: LEAD, entityId: ENTITY, firstName: 'A', lastName: 'B', email: 'a@example.com', resumePath: null,
-      resumeContentType: null, resumeSize: null, resumeFileName: null, status, reachedOutAt, notes: null,
-      createdAt: t, updatedAt: t,
+      id: LEAD,
+      entityId: ENTITY,
+      firstName: 'A',
+      lastName: 'B',
+      email: 'a@example.com',
+      resumePath: null,
+      resumeContentType: null,
+      resumeSize: null,
+      resumeFileName: null,
+      status,
+      reachedOutAt,
+      notes: null,
+      createdAt: t,
+      updatedAt: t,
     };
   }
   async findOneInEntity(entityId: string, id: string) {
     return entityId === ENTITY && id === LEAD ? { ...this.row } : null;
   }
-  async updateStatus(entityId: string, id: string, from: LeadStatus, to: LeadStatus, reachedOutAt: Date | null, extra: LeadChanges = {}) {
+  async updateStatus(
+    entityId: string,
+    id: string,
+    from: LeadStatus,
+    to: LeadStatus,
+    reachedOutAt: Date | null,
+    extra: LeadChanges = {},
+  ) {
     if (this.interfere) {
       this.interfere();
       this.interfere = null;
@@ -54,7 +77,9 @@ describe('LeadsService.changeStatus (the reached-out rule)', () => {
     const lead = await service(stub, clock).changeStatus(ENTITY, LEAD, 'REACHED_OUT');
     expect(lead.status).toBe('REACHED_OUT');
     expect(lead.reachedOutAt).toEqual(new Date('2026-01-10T09:30:00.123Z'));
-    expect(stub.updates).toEqual([{ from: 'PENDING', to: 'REACHED_OUT', reachedOutAt: clock.now(), extra: {} }]);
+    expect(stub.updates).toEqual([
+      { from: 'PENDING', to: 'REACHED_OUT', reachedOutAt: clock.now(), extra: {} },
+    ]);
   });
 
   it('clears reachedOutAt on REACHED_OUT → PENDING', async () => {
@@ -81,7 +106,8 @@ describe('LeadsService.changeStatus (the reached-out rule)', () => {
   it('re-reads and applies the rule to the new state when another change wins the race', async () => {
     const stub = new StubLeads('PENDING');
     const earlier = new Date('2026-01-09T00:00:00Z');
-    stub.interfere = () => (stub.row = { ...stub.row, status: 'REACHED_OUT', reachedOutAt: earlier });
+    stub.interfere = () =>
+      (stub.row = { ...stub.row, status: 'REACHED_OUT', reachedOutAt: earlier });
     const lead = await service(stub, clock).changeStatus(ENTITY, LEAD, 'REACHED_OUT');
     // The concurrent request reached out first: its timestamp stays.
     expect(lead.reachedOutAt).toEqual(earlier);
@@ -90,7 +116,13 @@ describe('LeadsService.changeStatus (the reached-out rule)', () => {
 
   it('answers 404 for a lead of another entity', async () => {
     const stub = new StubLeads('PENDING');
-    await expect(service(stub, clock).changeStatus('33333333-3333-4333-8333-333333333333', LEAD, 'REACHED_OUT')).rejects.toMatchObject({
+    await expect(
+      service(stub, clock).changeStatus(
+        '33333333-3333-4333-8333-333333333333',
+        LEAD,
+        'REACHED_OUT',
+      ),
+    ).rejects.toMatchObject({
       status: 404,
     });
   });
@@ -98,6 +130,8 @@ describe('LeadsService.changeStatus (the reached-out rule)', () => {
   it('applies field changes with the status change in one update', async () => {
     const stub = new StubLeads('PENDING');
     await service(stub, clock).update(ENTITY, LEAD, { status: 'REACHED_OUT', notes: 'called' });
-    expect(stub.updates).toEqual([{ from: 'PENDING', to: 'REACHED_OUT', reachedOutAt: clock.now(), extra: { notes: 'called' } }]);
+    expect(stub.updates).toEqual([
+      { from: 'PENDING', to: 'REACHED_OUT', reachedOutAt: clock.now(), extra: { notes: 'called' } },
+    ]);
   });
 });

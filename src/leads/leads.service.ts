@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { StoredFile, StorageService } from '../storage/storage.service';
 import { LeadStatus } from './lead.entity';
 import { CreateLeadDto } from './dto/create-lead.dto';
-import { LeadNumberedPageResponse, LeadResponse, LeadStatsResponse, PublicLeadResponse } from './dto/lead.response';
+import {
+  LeadNumberedPageResponse,
+  LeadResponse,
+  LeadStatsResponse,
+  PublicLeadResponse,
+} from './dto/lead.response';
 import { ListLeadsQueryDto, MAX_PAGE_DEPTH, RecentLeadsQueryDto } from './dto/list-leads.query.dto';
 import { UpdateLeadDto } from './dto/update-lead.dto';
 import { LeadChanges, LeadFilters, LeadRepository, LeadRow } from './leads.repository';
@@ -24,7 +34,11 @@ export function toLeadResponse(row: LeadRow): LeadResponse {
     reachedOutAt: row.reachedOutAt,
     notes: row.notes,
     resume: row.resumePath
-      ? { contentType: row.resumeContentType ?? 'application/octet-stream', size: row.resumeSize ?? 0, fileName: row.resumeFileName }
+      ? {
+          contentType: row.resumeContentType ?? 'application/octet-stream',
+          size: row.resumeSize ?? 0,
+          fileName: row.resumeFileName,
+        }
       : null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -47,7 +61,11 @@ export class LeadsService {
    * after the file is stored; when the insert fails (duplicate email → 409) the file is
    * removed, so neither an orphan row nor an orphan file remains.
    */
-  async create(entityId: string, dto: CreateLeadDto, resume: StoredFile | null = null): Promise<LeadRow> {
+  async create(
+    entityId: string,
+    dto: CreateLeadDto,
+    resume: StoredFile | null = null,
+  ): Promise<LeadRow> {
     try {
       return await this.leads.insertLead({
         id: randomUUID(),
@@ -69,12 +87,20 @@ export class LeadsService {
     }
   }
 
-  async createPublic(entityId: string, dto: CreateLeadDto, resume: StoredFile): Promise<PublicLeadResponse> {
+  async createPublic(
+    entityId: string,
+    dto: CreateLeadDto,
+    resume: StoredFile,
+  ): Promise<PublicLeadResponse> {
     const row = await this.create(entityId, dto, resume);
     return { id: row.id, createdAt: row.createdAt };
   }
 
-  async findOne(entityId: string, id: string, options: { primary?: boolean } = {}): Promise<LeadRow> {
+  async findOne(
+    entityId: string,
+    id: string,
+    options: { primary?: boolean } = {},
+  ): Promise<LeadRow> {
     const row = await this.leads.findOneInEntity(entityId, id, options);
     if (!row) throw notFound();
     return row;
@@ -85,7 +111,10 @@ export class LeadsService {
     return this.findOne(entityId, id, { primary: true });
   }
 
-  async list(entityId: string, query: ListLeadsQueryDto): Promise<Page<LeadResponse> | LeadNumberedPageResponse> {
+  async list(
+    entityId: string,
+    query: ListLeadsQueryDto,
+  ): Promise<Page<LeadResponse> | LeadNumberedPageResponse> {
     const filters = this.filters(query);
     if (query.page !== undefined) {
       if (query.cursor) {
@@ -97,10 +126,20 @@ export class LeadsService {
       if (query.page * query.limit > MAX_PAGE_DEPTH) {
         throw new BadRequestException({
           detail: `page × limit may not exceed ${MAX_PAGE_DEPTH}; page deeper with the cursor (nextCursor) instead`,
-          errors: [{ field: 'page', message: `page × limit must be at most ${MAX_PAGE_DEPTH}; use cursor paging` }],
+          errors: [
+            {
+              field: 'page',
+              message: `page × limit must be at most ${MAX_PAGE_DEPTH}; use cursor paging`,
+            },
+          ],
         });
       }
-      const { rows, total } = await this.leads.findNumberedPage(entityId, filters, query.page, query.limit);
+      const { rows, total } = await this.leads.findNumberedPage(
+        entityId,
+        filters,
+        query.page,
+        query.limit,
+      );
       return { items: rows.map(toLeadResponse), total, page: query.page, limit: query.limit };
     }
     const cursor = decodeCursor(query.cursor);
@@ -110,7 +149,12 @@ export class LeadsService {
 
   async recent(entityId: string, query: RecentLeadsQueryDto): Promise<Page<LeadResponse>> {
     const since = new Date(this.clock.now().getTime() - query.days * DAY_MS);
-    const rows = await this.leads.findRecent(entityId, since, query.limit, decodeCursor(query.cursor));
+    const rows = await this.leads.findRecent(
+      entityId,
+      since,
+      query.limit,
+      decodeCursor(query.cursor),
+    );
     return toPage(rows, query.limit, toLeadResponse);
   }
 
@@ -129,7 +173,8 @@ export class LeadsService {
     if (dto.email !== undefined) changes.email = dto.email.toLowerCase();
     if (dto.notes !== undefined) changes.notes = dto.notes;
     if (dto.status !== undefined) return this.changeStatus(entityId, id, dto.status, changes);
-    if (Object.keys(changes).length > 0 && !(await this.leads.updateFields(entityId, id, changes))) throw notFound();
+    if (Object.keys(changes).length > 0 && !(await this.leads.updateFields(entityId, id, changes)))
+      throw notFound();
     return this.current(entityId, id);
   }
 
@@ -139,15 +184,26 @@ export class LeadsService {
    * original reachedOutAt. The UPDATE is conditional on the status read, so a concurrent
    * change makes us re-read and apply the rule to the new state instead of overwriting it.
    */
-  async changeStatus(entityId: string, id: string, status: LeadStatus, changes: LeadChanges = {}): Promise<LeadRow> {
+  async changeStatus(
+    entityId: string,
+    id: string,
+    status: LeadStatus,
+    changes: LeadChanges = {},
+  ): Promise<LeadRow> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await this.current(entityId, id);
       if (current.status === status) {
-        if (Object.keys(changes).length > 0 && !(await this.leads.updateFields(entityId, id, changes))) throw notFound();
+        if (
+          Object.keys(changes).length > 0 &&
+          !(await this.leads.updateFields(entityId, id, changes))
+        )
+          throw notFound();
         return Object.keys(changes).length > 0 ? this.current(entityId, id) : current;
       }
       const reachedOutAt = status === 'REACHED_OUT' ? this.clock.now() : null;
-      if (await this.leads.updateStatus(entityId, id, current.status, status, reachedOutAt, changes)) {
+      if (
+        await this.leads.updateStatus(entityId, id, current.status, status, reachedOutAt, changes)
+      ) {
         return this.current(entityId, id);
       }
     }
@@ -204,4 +260,3 @@ export class LeadsService {
     };
   }
 }
-

@@ -26,7 +26,13 @@ const LAST = (
   'Watson Brooks Chavez Wood James Bennett Gray Mendoza Ruiz Hughes Price Alvarez Castillo Sanders Patel Myers ' +
   'Müller Schmidt Dubois Rossi Kowalski Novák Tanaka Okafor Andersson Fernández'
 ).split(' ');
-const DOMAINS = ['example.com', 'mail.example.org', 'inbox.example.net', 'corp.example.io', 'example.co.uk'];
+const DOMAINS = [
+  'example.com',
+  'mail.example.org',
+  'inbox.example.net',
+  'corp.example.io',
+  'example.co.uk',
+];
 const NOTES = [
   'Met at the spring career fair.',
   'Referred by a current employee.',
@@ -35,7 +41,12 @@ const NOTES = [
   'Follow up after the holidays.',
 ];
 
-const ascii = (s: string) => s.normalize('NFD').replace(/[^\x00-\x7f]/g, '').replace(/[^a-z]/gi, '').toLowerCase();
+const ascii = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z]/gi, '')
+    .toLowerCase();
 const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)];
 /** Skewed towards the start of the list, like real name frequencies (the first name ≈ 4%, the last ≈ 0.6%). */
 const pickCommon = <T>(list: T[]) => list[Math.floor(Math.random() ** 1.5 * list.length)];
@@ -58,7 +69,10 @@ interface SeedOptions {
  * the secondary indexes are dropped for the load and rebuilt once at the end (also when the
  * load fails), then the table is ANALYZEd; queries on the table are slow meanwhile.
  */
-@Command({ name: 'seed-demo', description: 'Insert N demo leads into an existing entity (batched, with a progress bar)' })
+@Command({
+  name: 'seed-demo',
+  description: 'Insert N demo leads into an existing entity (batched, with a progress bar)',
+})
 export class SeedDemoCommand extends CommandRunner {
   constructor(
     private readonly modules: ModuleRef,
@@ -84,7 +98,13 @@ export class SeedDemoCommand extends CommandRunner {
     const step = span / total;
     const started = Date.now();
     const bar = new SingleBar(
-      { format: 'seed-demo |{bar}| {percentage}% {value}/{total} leads {rate}/s ETA {eta}s', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000, stream: process.stderr },
+      {
+        format: 'seed-demo |{bar}| {percentage}% {value}/{total} leads {rate}/s ETA {eta}s',
+        hideCursor: true,
+        noTTYOutput: true,
+        notTTYSchedule: 5000,
+        stream: process.stderr,
+      },
       Presets.shades_classic,
     );
     bar.start(total, 0, { rate: 0 });
@@ -96,7 +116,9 @@ export class SeedDemoCommand extends CommandRunner {
         const lastName = pickCommon(LAST);
         const createdAt = new Date(Math.floor(now - span + n * step + Math.random() * step));
         const reached = Math.random() < 0.33;
-        const reachedOutAt = reached ? new Date(Math.min(now, createdAt.getTime() + Math.floor(Math.random() * 14 * DAY_MS))) : null;
+        const reachedOutAt = reached
+          ? new Date(Math.min(now, createdAt.getTime() + Math.floor(Math.random() * 14 * DAY_MS)))
+          : null;
         rows[i] = {
           id: randomUUID(),
           entityId: entity.id,
@@ -119,7 +141,8 @@ export class SeedDemoCommand extends CommandRunner {
 
     // Large loads: rebuild the secondary indexes once at the end instead of maintaining
     // them per row (PostgreSQL only; the trigram GINs dominate otherwise).
-    const deferred = total >= options.deferIndexesFrom ? await leads.suspendIndexesForBulkLoad() : [];
+    const deferred =
+      total >= options.deferIndexesFrom ? await leads.suspendIndexesForBulkLoad() : [];
     let done = 0;
     const inFlight = new Set<Promise<void>>();
     try {
@@ -141,9 +164,13 @@ export class SeedDemoCommand extends CommandRunner {
       bar.stop();
       if (deferred.length > 0) {
         const indexStart = Date.now();
-        process.stdout.write(`seed-demo: building ${deferred.length} indexes (${deferred.join(', ')})…\n`);
+        process.stdout.write(
+          `seed-demo: building ${deferred.length} indexes (${deferred.join(', ')})…\n`,
+        );
         await leads.restoreIndexesAfterBulkLoad(deferred);
-        process.stdout.write(`seed-demo: indexes built in ${((Date.now() - indexStart) / 1000).toFixed(1)} s\n`);
+        process.stdout.write(
+          `seed-demo: indexes built in ${((Date.now() - indexStart) / 1000).toFixed(1)} s\n`,
+        );
       }
     }
     const seconds = (Date.now() - started) / 1000;
@@ -157,31 +184,48 @@ export class SeedDemoCommand extends CommandRunner {
     return positive(value, 'leads', 10_000_000);
   }
 
-  @Option({ flags: '--entity <id>', description: 'id of an existing, active entity', required: true })
+  @Option({
+    flags: '--entity <id>',
+    description: 'id of an existing, active entity',
+    required: true,
+  })
   parseEntity(value: string): string {
     return value;
   }
 
-  @Option({ flags: '--batch <n>', description: 'rows per INSERT (default 5000)', defaultValue: 5000 })
+  @Option({
+    flags: '--batch <n>',
+    description: 'rows per INSERT (default 5000)',
+    defaultValue: 5000,
+  })
   parseBatch(value: string): number {
     return positive(value, 'batch', 50_000);
   }
 
-  @Option({ flags: '--parallel <n>', description: 'batches written concurrently (default 2)', defaultValue: 2 })
+  @Option({
+    flags: '--parallel <n>',
+    description: 'batches written concurrently (default 2)',
+    defaultValue: 2,
+  })
   parseParallel(value: string): number {
     return positive(value, 'parallel', 8);
   }
 
   @Option({
     flags: '--defer-indexes-from <n>',
-    description: 'PostgreSQL: from this many leads on, drop the secondary indexes during the load and rebuild them after (default 50000)',
+    description:
+      'PostgreSQL: from this many leads on, drop the secondary indexes during the load and rebuild them after (default 50000)',
     defaultValue: 50_000,
   })
   parseDeferIndexesFrom(value: string): number {
     return positive(value, 'defer-indexes-from', 1_000_000_000);
   }
 
-  @Option({ flags: '--days <n>', description: 'spread created_at over the last N days (default 365)', defaultValue: 365 })
+  @Option({
+    flags: '--days <n>',
+    description: 'spread created_at over the last N days (default 365)',
+    defaultValue: 365,
+  })
   parseDays(value: string): number {
     return positive(value, 'days', 3650);
   }

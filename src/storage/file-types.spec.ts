@@ -1,7 +1,8 @@
 import { doc, docx, odt, pdf, pdfWithHtml, plainZip } from '../../test/support/documents';
 import { identify, sniffPrefix } from './file-types';
 
-const kindOf = (data: Buffer) => identify(data.subarray(0, 65536), data.subarray(Math.max(0, data.length - 65536)))?.kind ?? null;
+const kindOf = (data: Buffer) =>
+  identify(data.subarray(0, 65536), data.subarray(Math.max(0, data.length - 65536)))?.kind ?? null;
 
 describe('file types by magic bytes', () => {
   it.each([
@@ -19,7 +20,13 @@ describe('file types by magic bytes', () => {
     ['a zip that is not a document', plainZip()],
     ['plain text', Buffer.from('hello world, this is text')],
     ['HTML', Buffer.from('<!doctype html><html><script>alert(1)</script></html>')],
-    ['an ODT mimetype entry with another type', Buffer.from(odt().toString('latin1').replace('opendocument.text', 'opendocument.spread'), 'latin1')],
+    [
+      'an ODT mimetype entry with another type',
+      Buffer.from(
+        odt().toString('latin1').replace('opendocument.text', 'opendocument.spread'),
+        'latin1',
+      ),
+    ],
   ])('refuses %s', (_, data) => {
     expect(kindOf(data)).toBeNull();
   });

@@ -58,7 +58,13 @@ export function identify(head: Buffer, tail: Buffer): FileType | null {
       const start = head.subarray(0, 1024).toString('latin1');
       if (!/^%PDF-\d\.\d/.test(start)) return null;
       if (ACTIVE_MARKUP.test(start)) return null;
-      if (!tail.subarray(Math.max(0, tail.length - 1024)).toString('latin1').includes('%%EOF')) return null;
+      if (
+        !tail
+          .subarray(Math.max(0, tail.length - 1024))
+          .toString('latin1')
+          .includes('%%EOF')
+      )
+        return null;
       return FILE_TYPES.pdf;
     }
     case 'zip': {
@@ -71,7 +77,9 @@ export function identify(head: Buffer, tail: Buffer): FileType | null {
         return mime === 'application/vnd.oasis.opendocument.text' ? FILE_TYPES.odt : null;
       }
       const directory = tail.toString('latin1');
-      return directory.includes('[Content_Types].xml') && directory.includes('word/') ? FILE_TYPES.docx : null;
+      return directory.includes('[Content_Types].xml') && directory.includes('word/')
+        ? FILE_TYPES.docx
+        : null;
     }
     case 'doc':
       return FILE_TYPES.doc;

@@ -42,7 +42,10 @@ export async function readMultipartForm(
       if (part.type === 'file') {
         if (part.fieldname !== options.fileField) {
           part.file.resume();
-          throw invalid(part.fieldname, `is not a file field (send the file as "${options.fileField}")`);
+          throw invalid(
+            part.fieldname,
+            `is not a file field (send the file as "${options.fileField}")`,
+          );
         }
         if (file) {
           part.file.resume();
@@ -60,9 +63,11 @@ export async function readMultipartForm(
           truncated: () => part.file.truncated,
         });
       } else {
-        if (part.fieldname === options.fileField) throw invalid(options.fileField, 'must be a file');
+        if (part.fieldname === options.fileField)
+          throw invalid(options.fileField, 'must be a file');
         if (part.fieldname in fields) throw invalid(part.fieldname, 'must be sent once');
-        if (part.valueTruncated || part.fieldnameTruncated) throw invalid(part.fieldname, 'is too long');
+        if (part.valueTruncated || part.fieldnameTruncated)
+          throw invalid(part.fieldname, 'is too long');
         fields[part.fieldname] = String(part.value);
       }
     }

@@ -37,10 +37,16 @@ export interface StoreOptions {
   truncated?: () => boolean;
 }
 
-const KEY = /^[a-z0-9-]{1,40}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[a-z0-9]{1,8}$/;
+const KEY =
+  /^[a-z0-9-]{1,40}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[a-z0-9]{1,8}$/;
 const PREFIX = /^[a-z0-9-]{1,40}$/;
 const PROBE_BYTES = 64 * 1024;
-const FAMILY_OF: Record<FileKind, 'pdf' | 'zip' | 'doc'> = { pdf: 'pdf', docx: 'zip', odt: 'zip', doc: 'doc' };
+const FAMILY_OF: Record<FileKind, 'pdf' | 'zip' | 'doc'> = {
+  pdf: 'pdf',
+  docx: 'zip',
+  odt: 'zip',
+  doc: 'doc',
+};
 
 /** `../../etc/passwd`, `a\b`, NUL, control characters, over-long names: refused with 400. */
 export function checkFileName(name: string | null | undefined): string | null {
@@ -48,7 +54,8 @@ export function checkFileName(name: string | null | undefined): string | null {
   // eslint-disable-next-line no-control-regex
   if (name.length > 255 || /[/\\\u0000-\u001f\u007f]/.test(name) || name === '.' || name === '..') {
     throw new BadRequestException({
-      detail: 'The file name must be a plain name (no path separators or control characters, at most 255 characters)',
+      detail:
+        'The file name must be a plain name (no path separators or control characters, at most 255 characters)',
       errors: [{ field: 'filename', message: 'must be a plain file name' }],
     });
   }
@@ -107,7 +114,8 @@ export class StorageService {
           failure = new PayloadTooLargeException(`The file is larger than ${maxBytes} bytes`);
           continue;
         }
-        if (head.length < PROBE_BYTES) head = Buffer.concat([head, chunk.subarray(0, PROBE_BYTES - head.length)]);
+        if (head.length < PROBE_BYTES)
+          head = Buffer.concat([head, chunk.subarray(0, PROBE_BYTES - head.length)]);
         if (!sniffed && head.length >= SNIFF_BYTES) {
           sniffed = true;
           const family = sniffPrefix(head);
@@ -122,7 +130,8 @@ export class StorageService {
       out.end();
       await finished(out);
       if (writeError) throw writeError;
-      if (options.truncated?.()) failure ??= new PayloadTooLargeException(`The file is larger than ${maxBytes} bytes`);
+      if (options.truncated?.())
+        failure ??= new PayloadTooLargeException(`The file is larger than ${maxBytes} bytes`);
       if (failure) throw failure;
       if (size === 0) {
         throw new BadRequestException({
@@ -179,7 +188,8 @@ export class StorageService {
   pathOf(key: string): string {
     if (!KEY.test(key)) throw new Error(`invalid storage key "${key}"`);
     const path = resolve(this.root, key);
-    if (!path.startsWith(this.root + sep)) throw new Error(`storage key "${key}" leaves the upload directory`);
+    if (!path.startsWith(this.root + sep))
+      throw new Error(`storage key "${key}" leaves the upload directory`);
     return path;
   }
 

@@ -23,7 +23,10 @@ function zipCentral(names: string[]): Buffer {
 }
 
 export const pdf = (body = 'BT /F1 12 Tf (Jane Doe, resume) Tj ET') =>
-  Buffer.from(`%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\nstream\n${body}\nendstream\ntrailer << /Root 1 0 R >>\n%%EOF\n`, 'latin1');
+  Buffer.from(
+    `%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\nstream\n${body}\nendstream\ntrailer << /Root 1 0 R >>\n%%EOF\n`,
+    'latin1',
+  );
 
 export const docx = () => {
   const names = ['[Content_Types].xml', '_rels/.rels', 'word/document.xml'];
@@ -37,11 +40,19 @@ export const odt = () =>
     zipCentral(['mimetype', 'content.xml']),
   ]);
 
-export const doc = () => Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(512, 0)]);
+export const doc = () =>
+  Buffer.concat([
+    Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+    Buffer.alloc(512, 0),
+  ]);
 
 /** A PDF header on an HTML page (would render as HTML if ever served inline). */
 export const pdfWithHtml = () =>
-  Buffer.from('%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n', 'latin1');
+  Buffer.from(
+    '%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n',
+    'latin1',
+  );
 
 /** A zip that is neither DOCX nor ODT. */
-export const plainZip = () => Buffer.concat([zipLocalEntry('a.txt', 'hello'), zipCentral(['a.txt'])]);
+export const plainZip = () =>
+  Buffer.concat([zipLocalEntry('a.txt', 'hello'), zipCentral(['a.txt'])]);
