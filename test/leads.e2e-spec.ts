@@ -1,10 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FixedClock } from '../src/common/clock/clock';
 import { doc, docx, odt, pdf, pdfWithHtml, plainZip } from './support/documents';
 import { addMember, createEntity, registerUser, TestUser } from './support/identity';
-import { startTestApp, TestApp } from './support/test-app';
+import { createScratchDatabase } from './support/databases';
+import { startTestApp, TestApp, testTarget } from './support/test-app';
 
 const MAX_BYTES = 64 * 1024;
 const PROBLEM = /^application\/problem\+json/;
@@ -953,4 +955,110 @@ describe('public lead intake', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(storedFiles(uploads)).toHaveLength(1);
   });
+});
+
+describe('seed-demo CLI', () => {
+  let t: TestApp;
+  let dir: string;
+  let dropScratch = async () => undefined as void;
+  let entityId: string;
+  let owner: TestUser;
+
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, ['-r', 'ts-node/register', 'src/cli.ts', ...args], {
+      cwd: join(__dirname, '..'),
+      env: {
+        ...process.env,
+        DATABASE_URL: t.config.database.url,
+        TS_NODE_TRANSPILE_ONLY: '1',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+      },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-seed-'));
+    let url = `sqlite:${join(dir, 'seed.sqlite')}`;
+    if (testTarget === 'postgres') {
+      const scratch = await createScratchDatabase(process.env.TEST_DATABASE_URL!, 'seed');
+      url = scratch.url;
+      dropScratch = scratch.drop;
+    }
+    t = await startTestApp({
+      label: 'seed',
+      env: { DATABASE_URL: url, UPLOAD_DIR: join(dir, 'uploads') },
+    });
+    owner = await registerUser(t.http);
+    entityId = await createEntity(t.http, owner);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await dropScratch();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('inserts N leads in batches (dropping and rebuilding the secondary indexes on PostgreSQL)', async () => {
+    const run = cli([
+      'seed-demo',
+      '--leads',
+      '2500',
+      '--entity',
+      entityId,
+      '--batch',
+      '1000',
+      '--defer-indexes-from',
+      '2000',
+    ]);
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/inserted 2500 leads/);
+    const [row] = await t.db.query(
+      `SELECT COUNT(*) AS n, COUNT(DISTINCT email) AS e FROM leads WHERE entity_id = '${entityId}'`,
+    );
+    expect(Number(row.n)).toBe(2500);
+    expect(Number(row.e)).toBe(2500);
+    if (t.target === 'postgres') {
+      const indexes = await t.db.query(
+        `SELECT indexname FROM pg_indexes WHERE tablename = 'leads' ORDER BY 1`,
+      );
+      expect(indexes.map((i: { indexname: string }) => i.indexname)).toEqual(
+        expect.arrayContaining([
+          'ix_leads_email_trgm',
+          'ix_leads_entity_created',
+          'ix_leads_entity_status_created',
+          'ix_leads_first_name_trgm',
+          'ix_leads_last_name_trgm',
+          'uq_leads_entity_email',
+        ]),
+      );
+    }
+    const page = await t.http
+      .get(`/v1/entities/${entityId}/leads?limit=5`)
+      .set(owner.auth)
+      .expect(200);
+    const times = page.body.items.map((i: { createdAt: string }) => Date.parse(i.createdAt));
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    const stats = await t.http
+      .get(`/v1/entities/${entityId}/leads/stats`)
+      .set(owner.auth)
+      .expect(200);
+    expect(stats.body.total).toBe(2500);
+    expect(stats.body.byStatus.REACHED_OUT).toBeGreaterThan(0);
+  }, 150_000);
+
+  it('refuses an unknown entity and bad options with exit code 1', () => {
+    const unknown = cli([
+      'seed-demo',
+      '--leads',
+      '10',
+      '--entity',
+      '00000000-0000-4000-8000-000000000000',
+    ]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/no active entity/);
+    const bad = cli(['seed-demo', '--leads', 'many', '--entity', entityId]);
+    expect(bad.status).toBe(1);
+  }, 150_000);
 });
