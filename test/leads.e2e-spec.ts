@@ -957,6 +957,58 @@ describe('public lead intake', () => {
   });
 });
 
+describe('uploads at the default limit (MAX_UPLOAD_BYTES = 5 MiB)', () => {
+  let t: TestApp;
+  let dir: string;
+  let owner: TestUser;
+  let entityId: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-big-'));
+    t = await startTestApp({ label: 'uploads', env: { UPLOAD_DIR: dir } });
+    owner = await registerUser(t.http);
+    entityId = await createEntity(t.http, owner);
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const send = (data: Buffer, email: string) =>
+    t.http
+      .post(`/v1/entities/${entityId}/leads`)
+      .set(owner.auth)
+      .field('firstName', 'Big')
+      .field('lastName', 'File')
+      .field('email', email)
+      .attach('resume', data, 'cv.pdf');
+
+  it('accepts a 4 MiB resume (far above the 1 MiB JSON body limit) and streams it back intact', async () => {
+    const data = pdf('x'.repeat(4 * 1024 * 1024));
+    const res = await send(data, 'big@example.com');
+    expect(res.status).toBe(201);
+    expect(res.body.resume.size).toBe(data.length);
+    const file = await t.http
+      .get(`/v1/entities/${entityId}/leads/${res.body.id}/resume`)
+      .set(owner.auth)
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+    expect(file.status).toBe(200);
+    expect(file.headers['content-length']).toBe(String(data.length));
+    expect(Buffer.compare(file.body as Buffer, data)).toBe(0);
+  });
+
+  it('answers 413 just over 5 MiB and keeps nothing', async () => {
+    const res = await send(pdf('x'.repeat(5 * 1024 * 1024)), 'toobig@example.com');
+    expect(res.status).toBe(413);
+    expect(storedFiles(dir)).toHaveLength(1);
+  });
+});
+
 describe('seed-demo CLI', () => {
   let t: TestApp;
   let dir: string;
