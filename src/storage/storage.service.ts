@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, ReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -9,6 +9,7 @@ import {
   BadRequestException,
   Injectable,
   Logger,
+  OnApplicationBootstrap,
   PayloadTooLargeException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
@@ -41,6 +42,8 @@ const KEY =
   /^[a-z0-9-]{1,40}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[a-z0-9]{1,8}$/;
 const PREFIX = /^[a-z0-9-]{1,40}$/;
 const PROBE_BYTES = 64 * 1024;
+/** Partial uploads older than this are leftovers of a crashed process. */
+const STALE_PART_MS = 60 * 60 * 1000;
 const FAMILY_OF: Record<FileKind, 'pdf' | 'zip' | 'doc'> = {
   pdf: 'pdf',
   docx: 'zip',
@@ -78,7 +81,7 @@ function unsupported(kinds: FileKind[]): UnsupportedMediaTypeException {
  * insert the row (remove the file when the insert fails); delete the row, then the file.
  */
 @Injectable()
-export class StorageService {
+export class StorageService implements OnApplicationBootstrap {
   private readonly log = new Logger(StorageService.name);
   private readonly root: string;
   private readonly tmpDir: string;
@@ -86,6 +89,19 @@ export class StorageService {
   constructor(private readonly config: AppConfig) {
     this.root = resolve(config.uploads.dir);
     this.tmpDir = join(this.root, '.tmp');
+  }
+
+  /** Removes partial uploads a crashed process left in `.tmp/` (older than an hour: never a live upload). */
+  async onApplicationBootstrap(): Promise<void> {
+    const names = await readdir(this.tmpDir).catch(() => [] as string[]);
+    const now = Date.now();
+    for (const name of names) {
+      if (!name.endsWith('.part')) continue;
+      const path = join(this.tmpDir, name);
+      const info = await stat(path).catch(() => null);
+      if (info && now - info.mtimeMs > STALE_PART_MS)
+        await rm(path, { force: true }).catch(() => undefined);
+    }
   }
 
   async store(source: Readable, options: StoreOptions): Promise<StoredFile> {

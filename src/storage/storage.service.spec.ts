@@ -1,0 +1,74 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { AppConfig } from '../config/app-config';
+import { docx, pdf } from '../../test/support/documents';
+import { DOCUMENT_KINDS } from './file-types';
+import { StorageService } from './storage.service';
+
+describe('StorageService', () => {
+  let dir: string;
+  let storage: StorageService;
+  const files = () =>
+    readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-storage-'));
+    storage = new StorageService({ uploads: { dir, maxBytes: 1024 } } as AppConfig);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stores under a generated key with the sniffed type, whatever the client called it', async () => {
+    const stored = await storage.store(Readable.from([docx()]), {
+      prefix: 'resumes',
+      kinds: DOCUMENT_KINDS,
+      originalName: 'cv.pdf',
+    });
+    expect(stored.key).toMatch(/^resumes\/[0-9a-f-]{36}\.docx$/);
+    expect(stored.contentType).toBe(
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    );
+    expect(stored.originalName).toBe('cv.pdf');
+    expect(existsSync(join(dir, stored.key))).toBe(true);
+    expect(readdirSync(join(dir, '.tmp'))).toEqual([]);
+  });
+
+  it.each([
+    ['too big', Buffer.concat([pdf(), Buffer.alloc(2048)]), 413],
+    ['not a document', Buffer.from('<html></html>'.repeat(10)), 415],
+    ['empty', Buffer.alloc(0), 400],
+  ])('refuses a file that is %s and leaves nothing behind', async (_, data, status) => {
+    await expect(
+      storage.store(Readable.from(data.length ? [data] : []), {
+        prefix: 'resumes',
+        kinds: DOCUMENT_KINDS,
+      }),
+    ).rejects.toMatchObject({ status });
+    expect(files()).toEqual([]);
+  });
+
+  it('refuses keys that are not its own (no path traversal through a stored key)', () => {
+    expect(() => storage.pathOf('../../etc/passwd')).toThrow();
+    expect(() => storage.pathOf('resumes/../../x.pdf')).toThrow();
+    expect(() => storage.pathOf('resumes/00000000-0000-4000-8000-000000000000.pdf')).not.toThrow();
+  });
+
+  it('sweeps partial uploads older than an hour at start, keeps fresh ones', async () => {
+    mkdirSync(join(dir, '.tmp'), { recursive: true });
+    writeFileSync(join(dir, '.tmp', 'old.part'), 'x');
+    writeFileSync(join(dir, '.tmp', 'new.part'), 'x');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    utimesSync(join(dir, '.tmp', 'old.part'), twoHoursAgo, twoHoursAgo);
+    await storage.onApplicationBootstrap();
+    expect(readdirSync(join(dir, '.tmp'))).toEqual(['new.part']);
+  });
+});
