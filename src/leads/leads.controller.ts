@@ -33,7 +33,7 @@ import {
 } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { Public, Tenant, TenantContext, TenantRole } from '../common/auth/access';
+import { Public, Scopes, Tenant, TenantContext, TenantRole } from '../common/auth/access';
 import { createValidationPipe } from '../common/errors/validation-pipe';
 import { EntitiesService } from '../entities/entities.service';
 import { DOCUMENT_KINDS } from '../storage/file-types';
@@ -80,7 +80,10 @@ function contentDisposition(fileName: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
 
-/** Tenant lead routes: every route needs a membership in `:id` (DELETE needs admin). */
+/**
+ * Tenant lead routes: every route needs a membership in `:id` (DELETE needs admin); API keys
+ * need `leads:read` for reads and `leads:write` for writes (JWT callers have every scope).
+ */
 @ApiTags('leads')
 @ApiExtraModels(LeadPageResponse, LeadNumberedPageResponse)
 @Controller('entities/:id/leads')
@@ -93,6 +96,7 @@ export class LeadsController {
   /** Creates a lead from JSON, or from multipart/form-data with an optional `resume` file. */
   @Post()
   @TenantRole('member')
+  @Scopes('leads:write')
   @ApiConsumes('application/json', 'multipart/form-data')
   @ApiBody({ schema: leadFormSchema(false) })
   @ApiCreatedResponse({ type: LeadResponse })
@@ -122,6 +126,7 @@ export class LeadsController {
    */
   @Get()
   @TenantRole('member')
+  @Scopes('leads:read')
   @ApiOkResponse({
     schema: {
       oneOf: [
@@ -137,6 +142,7 @@ export class LeadsController {
   /** Counts by status and the leads reached out to in the last 7 days. */
   @Get('stats')
   @TenantRole('member')
+  @Scopes('leads:read')
   @ApiOkResponse({ type: LeadStatsResponse })
   stats(@Tenant() tenant: TenantContext): Promise<LeadStatsResponse> {
     return this.leads.stats(tenant.entityId);
@@ -145,6 +151,7 @@ export class LeadsController {
   /** Leads created in the last `days` days (1–365), newest first. */
   @Get('recent')
   @TenantRole('member')
+  @Scopes('leads:read')
   @ApiOkResponse({ type: LeadPageResponse })
   recent(@Tenant() tenant: TenantContext, @Query() query: RecentLeadsQueryDto) {
     return this.leads.recent(tenant.entityId, query);
@@ -152,6 +159,7 @@ export class LeadsController {
 
   @Get(':leadId')
   @TenantRole('member')
+  @Scopes('leads:read')
   @ApiOkResponse({ type: LeadResponse })
   async findOne(
     @Tenant() tenant: TenantContext,
@@ -163,6 +171,7 @@ export class LeadsController {
   /** Any subset of firstName, lastName, email, notes, status (the reached-out rule applies). */
   @Patch(':leadId')
   @TenantRole('member')
+  @Scopes('leads:write')
   @ApiOkResponse({ type: LeadResponse })
   @ApiBadRequestResponse({ description: 'Invalid field (e.g. an unknown status)' })
   async update(
@@ -177,6 +186,7 @@ export class LeadsController {
   @Delete(':leadId')
   @HttpCode(204)
   @TenantRole('admin')
+  @Scopes('leads:write')
   @ApiNoContentResponse({ description: 'Deleted' })
   async remove(
     @Tenant() tenant: TenantContext,
@@ -188,6 +198,7 @@ export class LeadsController {
   /** The resume as a download (`Content-Disposition: attachment`, never rendered inline). */
   @Get(':leadId/resume')
   @TenantRole('member')
+  @Scopes('leads:read')
   @ApiProduces(
     'application/pdf',
     'application/msword',
