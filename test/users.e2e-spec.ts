@@ -58,6 +58,11 @@ describe('users: listing, profile, activation', () => {
       expect(byUsername.body.items.map((u: { id: string }) => u.id)).toEqual([bob.user.id]);
     });
 
+    it('ignores an empty search', async () => {
+      const res = await t.http.get('/v1/users?search=').set(admin.auth).expect(200);
+      expect(res.body.items).toHaveLength(3);
+    });
+
     it('treats LIKE metacharacters in the search literally', async () => {
       const percent = await t.http.get('/v1/users?search=%25').set(admin.auth).expect(200);
       expect(percent.body.items).toEqual([]);

@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { CursorPageQueryDto } from '../../common/pagination/pagination';
-import { toBoolean, trim } from './transforms';
+import { toBoolean } from './transforms';
 
 export class ListUsersQueryDto extends CursorPageQueryDto {
   /** Only active (true) or inactive (false) users. */
@@ -12,7 +12,7 @@ export class ListUsersQueryDto extends CursorPageQueryDto {
 
   /** Case-insensitive substring of email, username, first or last name. */
   @IsOptional()
-  @Transform(trim)
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() || undefined : value))
   @IsString()
   @MinLength(1)
   @MaxLength(100)
