@@ -10,5 +10,5 @@ if (process.send) {
     process.send({ type: 'memory', rss, heapUsed, heapTotal, external });
   });
   // The IPC channel must not keep the server alive after SIGTERM.
-  process.channel && process.channel.unref();
+  if (process.channel) process.channel.unref();
 }

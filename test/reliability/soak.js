@@ -12,6 +12,7 @@
  * dropped afterwards), else the embedded SQLite in a temp file. Plain JS: no build of its own.
  */
 'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS script, run without a build */
 const { spawn, execFileSync } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
 const fs = require('node:fs');
@@ -251,7 +252,6 @@ async function main() {
 
     const errors = [];
     const byOp = {};
-    let sent = 0;
     let done = 0;
     let window = [];
     const started = Date.now();
@@ -265,7 +265,6 @@ async function main() {
       if (now >= next) {
         const [, name, run] = choose();
         const t = pick(tenants);
-        sent++;
         const p = Promise.resolve(run(t)).then((r) => {
           done++;
           window.push(r.ms);

@@ -24,6 +24,7 @@ function exceedsDepth(text: string, max: number): boolean {
  * Text no API field can hold: a lone UTF-16 surrogate (validator.js throws on it, UTF-8 cannot
  * carry it) or a NUL character (PostgreSQL text refuses it).
  */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const ILL_FORMED = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 class IllFormedText extends Error {}
