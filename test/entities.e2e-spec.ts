@@ -265,6 +265,27 @@ describe('entities and members', () => {
       });
     });
 
+    it('pages members with a cursor', async () => {
+      const first = await t.http
+        .get(`/v1/entities/${entityId}/members?limit=2`)
+        .set(admin.auth)
+        .expect(200);
+      expect(first.body.items).toHaveLength(2);
+      const second = await t.http
+        .get(`/v1/entities/${entityId}/members?limit=2&cursor=${first.body.nextCursor}`)
+        .set(admin.auth)
+        .expect(200);
+      expect(second.body.nextCursor).toBeNull();
+      const ids = [...first.body.items, ...second.body.items]
+        .map((m: { userId: string }) => m.userId)
+        .sort();
+      expect(ids).toEqual([owner.user.id, admin.user.id, member.user.id].sort());
+      await t.http
+        .get(`/v1/entities/${entityId}/members?cursor=garbage`)
+        .set(admin.auth)
+        .expect(400);
+    });
+
     it('answers 404 to a non-member listing members', async () => {
       await t.http.get(`/v1/entities/${entityId}/members`).set(outsider.auth).expect(404);
     });
