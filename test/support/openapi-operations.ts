@@ -209,18 +209,26 @@ function sampleString(schema: Schema, name: string): string {
   if (lower.includes('phone')) return '+15555550123';
   const min = schema.minLength ?? 1;
   const max = schema.maxLength ?? 64;
+  if (schema.pattern) {
+    const re = new RegExp(schema.pattern);
+    const fit = [`sample-${n}`, `sample${n}`, `Sample${n}`, `SAMPLE${n}`, `${n}`, 'sample', 'a'].find(
+      (c) => re.test(c) && c.length >= min && c.length <= max,
+    );
+    if (fit) return fit;
+  }
   let value = `Sample${n}`;
   if (value.length < min) value = value.padEnd(min, 'x');
   return value.slice(0, Math.max(min, Math.min(max, value.length)));
 }
 
+/**
+ * The smallest valid body: required fields only. Optional fields can depend on each other
+ * (a new password needs the current one), so hostile cases add the one field they attack.
+ */
 export function sampleObject(schema: Schema | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, prop] of Object.entries(schema?.properties ?? {})) {
-    // Only what is required, plus scalar optionals that make the body "complete"; avoid optional nested objects.
-    if (schema?.required?.includes(key) || (prop.type !== 'object' && prop.type !== 'array')) {
-      out[key] = sampleValue(prop, key);
-    }
+    if (schema?.required?.includes(key)) out[key] = sampleValue(prop, key);
   }
   return out;
 }
