@@ -198,6 +198,21 @@ function cpuSeconds(pid) {
   return ticks / 100;
 }
 
+/** Waits until the server's processes (workers included) are `count` and have gone quiet (start-up done). */
+async function waitSettled(pid, count, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (processTree(pid).length >= count) {
+      const before = cpuSeconds(pid);
+      await sleep(500);
+      if (cpuSeconds(pid) - before < 0.1) return true; // < 20% of one core
+    } else {
+      await sleep(200);
+    }
+  }
+  return false;
+}
+
 function readProbes(pids) {
   const out = [];
   for (const pid of pids) {
@@ -689,7 +704,8 @@ async function main() {
       const workers = os.availableParallelism();
       const cluster = await startServer('cluster', [...probe, join(DIST, 'src', 'cluster.js')], appEnv({ WEB_CONCURRENCY: String(workers) }), '/health/ready');
       results.coldStartMs.cluster = { runs: [Math.round(cluster.coldStartMs)], median: Math.round(cluster.coldStartMs), note: 'to the first worker ready' };
-      await sleep(3000); // the other workers fork once the first one listens
+      // The other workers fork once the first one listens: measure only once all have started.
+      if (!(await waitSettled(cluster.child.pid, workers + 1))) log('cluster did not settle in 30 s; measuring anyway');
       results.settings.clusterWorkers = workers;
       for (const sc of list.filter((x) => x.cluster)) await measure(results, sc, cluster, 'cluster', 50);
       await stopServer(cluster);
@@ -702,7 +718,7 @@ async function main() {
 
   results.targets = evaluate(results);
   results.elapsedSec = Math.round((Date.now() - started) / 1000);
-  const file = join(__dirname, 'results', `${results.date.slice(0, 10)}${QUICK ? '-quick' : ''}.json`);
+  const file = join(__dirname, 'results', `${results.date.slice(0, 10)}${QUICK ? '-quick' : ''}${ONLY ? '-subset' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   const table = printTable(results);
   process.stdout.write(`\nCornerstone bench (${results.mode}, commit ${results.commit}) — ${results.note}\n\n${table}\n\n`);
