@@ -8,6 +8,7 @@ import {
   Operation,
   Parameter,
   sampleObject,
+  sampleValue,
   Schema,
   typeOf,
 } from '../support/openapi-operations';
@@ -282,6 +283,80 @@ describe('hostile input on every operation of the OpenAPI document', () => {
       // Only operations that declare query parameters validate the query string.
       (op) => op.queryParams.length > 0 && op.method === 'get',
     );
+  });
+
+  it('refuses malformed and hostile multipart forms on every upload operation', async () => {
+    const boundary = 'cs-hostile-boundary';
+    const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    type Part = { name: string; value?: string; file?: { filename: string; type: string; data: Buffer } };
+    const form = (parts: Part[]) =>
+      Buffer.concat([
+        ...parts.flatMap((p) => [
+          Buffer.from(
+            `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"` +
+              (p.file ? `; filename="${p.file.filename}"\r\nContent-Type: ${p.file.type}` : '') +
+              '\r\n\r\n',
+          ),
+          p.file ? p.file.data : Buffer.from(p.value ?? ''),
+          Buffer.from('\r\n'),
+        ]),
+        Buffer.from(`--${boundary}--\r\n`),
+      ]);
+    const multipartType = `multipart/form-data; boundary=${boundary}`;
+    let ip = 0;
+    const failures: string[] = [];
+    const uploads = ops.filter((op) => op.multipart);
+    for (const op of uploads) {
+      const props = Object.entries(op.multipart?.properties ?? {});
+      const fileField = props.find(([, p]) => p.format === 'binary')?.[0] ?? 'file';
+      const fileRequired = op.multipart?.required?.includes(fileField) ?? false;
+      const textFields: Part[] = props
+        .filter(([, p]) => p.format !== 'binary' && op.multipart?.required?.includes(props.find(([n]) => n)![0]) !== undefined)
+        .filter(([name]) => op.multipart?.required?.includes(name))
+        .map(([name, p]) => ({ name, value: String(sampleValue(p, name)) }));
+      const pdf = (filename = 'resume.pdf'): Part => ({ name: fileField, file: { filename, type: 'application/pdf', data: PDF } });
+      const cases: HostileRequest[] = [
+        { name: 'text/plain', payload: 'hello', contentType: 'text/plain' },
+        { name: 'multipart without a boundary', payload: form([...textFields, pdf()]), contentType: 'multipart/form-data' },
+        { name: 'multipart garbage', payload: 'this is not a multipart body', contentType: multipartType },
+        { name: 'truncated multipart', payload: form([...textFields, pdf()]).subarray(0, 60), contentType: multipartType },
+        { name: 'file that is not a document', payload: form([...textFields, { name: fileField, file: { filename: 'resume.pdf', type: 'application/pdf', data: Buffer.from('MZ\x90\x00 not a pdf') } }]), contentType: multipartType },
+        { name: 'path in the file name', payload: form([...textFields, pdf('../../../etc/passwd.pdf')]), contentType: multipartType },
+        { name: 'file sent twice', payload: form([...textFields, pdf(), pdf()]), contentType: multipartType },
+        { name: 'a text field sent twice', payload: form([...textFields, ...textFields.slice(0, 1), pdf()]), contentType: multipartType },
+        { name: 'unknown field', payload: form([...textFields, { name: 'unexpectedField', value: 'x' }, pdf()]), contentType: multipartType },
+        { name: '__proto__ field', payload: form([...textFields, { name: '__proto__', value: 'polluted' }, pdf()]), contentType: multipartType },
+        { name: 'constructor field', payload: form([...textFields, { name: 'constructor', value: 'x' }, pdf()]), contentType: multipartType },
+        { name: '20 KB text field', payload: form([...textFields.map((f, i) => (i === 0 ? { ...f, value: 'a'.repeat(20 * 1024) } : f)), pdf()]), contentType: multipartType },
+        { name: 'NUL in a text field', payload: form([...textFields.map((f, i) => (i === 0 ? { ...f, value: 'a\u0000b' } : f)), pdf()]), contentType: multipartType },
+        { name: '40 parts', payload: form([...textFields, ...Array.from({ length: 40 }, (_, i) => ({ name: `f${i}`, value: 'x' })), pdf()]), contentType: multipartType },
+        { name: 'file over MAX_UPLOAD_BYTES', payload: form([...textFields, { name: fileField, file: { filename: 'big.pdf', type: 'application/pdf', data: Buffer.concat([PDF, Buffer.alloc(t.config.uploads.maxBytes + 1024, 0x20)]) } }]), contentType: multipartType },
+      ];
+      if (fileRequired) cases.push({ name: 'required file missing', payload: form(textFields), contentType: multipartType });
+      if (!op.body) cases.push({ name: 'JSON instead of a form', payload: json(Object.fromEntries(textFields.map((f) => [f.name, f.value]))) });
+      for (const req of cases) {
+        // Upload routes may be throttled per address (public intake): each request comes from its own.
+        const actor = actorFor(op);
+        const res = await t.app
+          .getHttpAdapter()
+          .getInstance()
+          .inject({
+            method: op.method.toUpperCase() as 'POST',
+            url: buildPath(op, world.entityId),
+            remoteAddress: `10.77.${Math.floor(++ip / 250)}.${ip % 250}`,
+            headers: {
+              ...(actor ? { authorization: `Bearer ${actor.token}` } : {}),
+              ...(req.contentType !== null ? { 'content-type': req.contentType ?? 'application/json' } : {}),
+            },
+            payload: req.payload,
+          });
+        const why = rejection({ status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), body: res.body });
+        if (why) failures.push(`${op.label} — ${req.name}: ${why} ${res.body.slice(0, 200)}`);
+      }
+    }
+    process.stdout.write(`hostile input: ${uploads.length} multipart operations attacked\n`);
+    expect(failures).toEqual([]);
+    expect(await rowCounts(t.db)).toEqual(baseline);
   });
 
   it('never answers 5xx to SQL metacharacters, NUL bytes or operator strings in valid bodies', async () => {

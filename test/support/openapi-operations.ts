@@ -61,6 +61,8 @@ export interface Operation {
   body: Schema | undefined;
   /** Content types the operation documents for its body (json, multipart…). */
   bodyTypes: string[];
+  /** Resolved multipart/form-data schema, when the operation takes a form (file uploads). */
+  multipart: Schema | undefined;
 }
 
 interface OpenApiDocument {
@@ -133,6 +135,7 @@ export function listOperations(doc: OpenApiDocument): Operation[] {
         pathNames: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
         queryParams: params.filter((p) => p.in === 'query'),
         body: jsonType ? resolve(content[jsonType].schema) : undefined,
+        multipart: content['multipart/form-data'] ? resolve(content['multipart/form-data'].schema) : undefined,
         bodyTypes: Object.keys(content),
       });
     }
@@ -158,7 +161,8 @@ export function buildPath(
   entityId: string | undefined,
   values: Record<string, string> = {},
 ): string {
-  const tenantParam = entityParamOf(op);
+  // The tenant parameter, or (on public and admin routes) the parameter right after /entities/.
+  const tenantParam = entityParamOf(op) ?? /\/entities\/\{([^}]+)\}/.exec(op.path)?.[1];
   return op.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
     if (name in values) return encodeURIComponent(values[name]);
     if (name === tenantParam && entityId) return entityId;

@@ -38,6 +38,12 @@ const FASTIFY_DETAILS: Record<string, string> = {
   CS_JSON_ILL_FORMED: 'The JSON body contains a NUL character or a lone UTF-16 surrogate, which no field accepts',
 };
 
+/**
+ * Busboy (under @fastify/multipart) throws plain Errors, without a status, when it cannot read
+ * the form: `multipart/form-data` with no boundary, a body cut short. Those are the client's.
+ */
+const MALFORMED_MULTIPART = /^(Multipart: Boundary not found|Unexpected end of (multipart data|form)|Malformed part header|Missing Content-Type-header\.|Unsupported Content-Type\.)/;
+
 /** Turns any error into a problem; unknown errors become a bare 500 with no internals. */
 export function toProblem(error: unknown, instance: string, requestId?: string): Problem {
   let status = 500;
@@ -61,6 +67,9 @@ export function toProblem(error: unknown, instance: string, requestId?: string):
     const fastify = error as FastifyLikeError;
     if (dbKind) ({ status, detail } = DATABASE_PROBLEMS[dbKind]);
     else if (error instanceof SyntaxError) ({ status, detail } = { status: 400, detail: 'The body is not valid JSON' });
+    else if (error instanceof Error && MALFORMED_MULTIPART.test(error.message)) {
+      ({ status, detail } = { status: 400, detail: 'The multipart/form-data body is malformed (boundary, parts or headers)' });
+    }
     else if (typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
       status = fastify.statusCode;
       detail = (fastify.code && FASTIFY_DETAILS[fastify.code]) || 'The request could not be processed';
