@@ -35,6 +35,17 @@ describe('toProblem', () => {
     expect(toProblem(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), '/').status).toBe(503);
   });
 
+  it('answers a value PostgreSQL cannot store (NUL byte in text) with 400, not 500', () => {
+    const problem = toProblem({ driverError: { code: '22021', message: 'invalid byte sequence for encoding "UTF8": 0x00' } }, '/v1/entities');
+    expect(problem.status).toBe(400);
+    expect(problem.detail).not.toMatch(/0x00|UTF8/);
+  });
+
+  it('answers a multipart body busboy cannot read with 400', () => {
+    expect(toProblem(new Error('Multipart: Boundary not found'), '/v1/x').status).toBe(400);
+    expect(toProblem(new Error('Unexpected end of multipart data'), '/v1/x').status).toBe(400);
+  });
+
   it('hides the message and stack of an unexpected error', () => {
     const problem = toProblem(new TypeError('secret internal detail'), '/');
     expect(problem).toMatchObject({ status: 500, detail: 'An unexpected error occurred' });
