@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'bench/.work/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -23,5 +23,11 @@ export default tseslint.config(
   {
     files: ['src/config/**', 'test/**', 'bench/**', '**/*.spec.ts', 'scripts/**'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  // Plain CommonJS scripts that run without a build (bench, soak, jest configs).
+  {
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );
