@@ -32,8 +32,11 @@ export class UpdateMeDto {
   @Length(10, 128)
   password?: string;
 
-  /** Required when changing the password. */
-  @ValidateIf((o: UpdateMeDto) => o.password !== undefined && o.password !== null)
+  /** Required when changing the password; must be a string whenever it is sent. */
+  @ValidateIf(
+    (o: UpdateMeDto) =>
+      (o.password !== undefined && o.password !== null) || o.currentPassword !== undefined,
+  )
   @IsString({ message: 'currentPassword is required to change the password' })
   @MaxLength(128)
   currentPassword?: string;
