@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'test/**', 'bench/**', '**/*.spec.ts', 'scripts/**'],
+    files: ['src/config/**', 'test/**', 'bench/**', '**/*.spec.ts', 'scripts/**', 'jest.config.js'],
     rules: { 'no-restricted-properties': 'off' },
   },
   // Plain CommonJS scripts that run without a build (bench, soak, jest configs).

@@ -46,6 +46,14 @@ if (process.env.TEST_DATABASE_URL) {
     testMatch: ['<rootDir>/test/reliability/**/*.pg-spec.ts'],
     setupFiles: ['<rootDir>/test/support/env.postgres.ts'],
   });
+  // Scale-out (SCALING.md): two built app processes sharing PostgreSQL + Redis, read replicas.
+  projects.push({
+    ...base,
+    displayName: 'scale',
+    rootDir: '.',
+    testMatch: ['<rootDir>/test/scale/**/*.pg-spec.ts'],
+    setupFiles: ['<rootDir>/test/support/env.postgres.ts'],
+  });
 }
 
-module.exports = { projects, maxWorkers: 2, testTimeout: 30_000 };
+module.exports = { projects, maxWorkers: 2, testTimeout: 60_000 };

@@ -12,7 +12,7 @@
  * dropped afterwards), else the embedded SQLite in a temp file. Plain JS: no build of its own.
  */
 'use strict';
-/* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS script, run without a build */
+ 
 const { spawn, execFileSync } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
 const fs = require('node:fs');

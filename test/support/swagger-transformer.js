@@ -4,7 +4,7 @@
  * properties. The OpenAPI-driven suites (test/security) read the DTO fields from that document.
  * Options mirror nest-cli.json.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by ts-jest as CommonJS
+ 
 const transformer = require('@nestjs/swagger/plugin');
 
 module.exports.name = 'nestjs-swagger-transformer';
