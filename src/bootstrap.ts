@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
+import { LogController } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet, { HelmetOptions } from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module';
 import { createValidationPipe } from './common/errors/validation-pipe';
+import { registerRequestLogging } from './common/logging/request-logging';
+import { rootLogger } from './common/logging/root-logger';
 import { registerJsonBodyParser } from './common/http/json-body.parser';
 import { AppConfig } from './config/app-config';
 import { setupSwagger } from './swagger';
@@ -55,6 +58,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     genReqId: requestId,
+    loggerInstance: rootLogger(config),
+    // Fastify's own two lines per request are off: registerRequestLogging writes one.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     trustProxy: config.env === 'production' ? true : false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -74,10 +80,12 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     throwFileSizeLimit: true,
   });
   const security = securityHeaders(SECURITY_HEADERS);
-  fastify.addHook('onRequest', (_request, reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     for (const [name, value] of security) reply.raw.setHeader(name, value);
+    reply.raw.setHeader('X-Request-Id', request.id);
     done();
   });
+  registerRequestLogging(fastify);
   if (config.http.corsOrigins) {
     app.enableCors({
       origin: config.http.corsOrigins === '*' ? true : config.http.corsOrigins,
@@ -86,9 +94,6 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     });
   }
 
-  fastify.addHook('onSend', async (request, reply) => {
-    reply.header('X-Request-Id', request.id);
-  });
   // Errors Fastify raises before a handler runs (body parsing, limits, unknown routes) reach
   // the ProblemFilter through Nest's own Fastify error and not-found handlers.
 

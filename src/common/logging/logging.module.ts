@@ -1,41 +1,23 @@
-import { Module, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../../config/app-config';
+import { rootLogger } from './root-logger';
 
-/** Structured logs (nestjs-pino): JSON in production, pretty in a development terminal, secrets redacted. */
+/**
+ * nestjs-pino as Nest's logger, over the same pino instance Fastify uses for request logs
+ * (`useExisting`). No logging middleware runs per request: a pino-http middleware (plus
+ * middie and an AsyncLocalStorage scope) cost about a third of the CPU of a trivial request
+ * (bench/README.md). Request lines are written by an onResponse hook (request-logging.ts);
+ * error logs carry the request id explicitly.
+ */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        // Named wildcard (path-to-regexp 8): every route, health included, without the legacy-path warning.
-        forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-        pinoHttp: {
-          level: config.log.level,
-          transport: config.log.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
-          // Fastify already chose the id (from X-Request-Id or a new uuid) and put it on the header.
-          genReqId: (req) => String(req.headers['x-request-id'] ?? ''),
-          customAttributeKeys: { reqId: 'requestId' },
-          redact: {
-            paths: [
-              'req.headers.authorization',
-              'req.headers.cookie',
-              'req.headers["x-api-key"]',
-              'res.headers["set-cookie"]',
-              '*.password',
-              '*.currentPassword',
-              '*.newPassword',
-              '*.accessToken',
-            ],
-            censor: '[redacted]',
-          },
-          serializers: {
-            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-          },
-          customLogLevel: (_req, res, error) =>
-            error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-        },
+        pinoHttp: { logger: rootLogger(config) },
+        useExisting: true,
+        forRoutes: [],
       }),
     }),
   ],
