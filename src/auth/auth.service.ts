@@ -9,8 +9,8 @@ import { UserResponse } from '../users/dto/user.response';
 import { AuthTokenResponse, MeResponse } from './dto/auth.response';
 import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
+import { isUuid } from '../common/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BAD_CREDENTIALS = 'Invalid login or password';
 
 /**
@@ -59,7 +59,7 @@ export class AuthService implements PrincipalResolver {
     } catch {
       return null;
     }
-    if (typeof sub !== 'string' || !UUID.test(sub)) return null;
+    if (typeof sub !== 'string' || !isUuid(sub)) return null;
     const user = await this.users.findView(sub.toLowerCase());
     if (!user || !user.isActive) return null;
     return { userId: user.id, isAdmin: user.isAdmin, via: 'jwt' };

@@ -21,8 +21,7 @@ import { EntitiesRepository } from './entities.repository';
 import { Membership } from './membership.entity';
 import { MembershipsRepository } from './memberships.repository';
 import { OrgEntity } from './org.entity';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common/uuid';
 
 export interface MembershipSummary {
   entityId: string;
@@ -104,7 +103,7 @@ export class EntitiesService implements MembershipResolver {
 
   /** For other modules (public lead intake): an active entity's id and name, or null. */
   async findActive(entityId: string): Promise<{ id: string; name: string } | null> {
-    if (!UUID.test(entityId)) return null;
+    if (!isUuid(entityId)) return null;
     const row = await this.entities.findActiveName(entityId.toLowerCase());
     return row ? { id: row.id, name: row.name } : null;
   }

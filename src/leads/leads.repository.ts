@@ -5,6 +5,7 @@ import { Clock } from '../common/clock/clock';
 import { CursorPosition } from '../common/pagination/pagination';
 import { applyKeyset } from '../database/keyset';
 import { onPrimary } from '../database/on-primary';
+import { likeContains } from '../database/like';
 import { Lead, LEAD_STATUSES, LeadStatus } from './lead.entity';
 
 /** A lead row as the queries return it (plain object, no entity hydration). */
@@ -71,11 +72,6 @@ const BULK_LOAD_INDEXES: Record<string, string> = {
   ix_leads_last_name_trgm: `CREATE INDEX IF NOT EXISTS "ix_leads_last_name_trgm" ON "leads" USING gin (lower("last_name") gin_trgm_ops)`,
   ix_leads_email_trgm: `CREATE INDEX IF NOT EXISTS "ix_leads_email_trgm" ON "leads" USING gin ("email" gin_trgm_ops)`,
 };
-
-/** `%`, `_` and `\` match themselves (used with ESCAPE '\'). */
-export function likePattern(fragment: string): string {
-  return `%${fragment.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /** SQLite hands back datetime text (UTC, "YYYY-MM-DD HH:MM:SS.SSS"); PostgreSQL a Date. */
 function toDate(value: unknown): Date | null {
@@ -428,7 +424,7 @@ export class LeadRepository {
           .orWhere(`lower(${alias}.last_name) LIKE :pattern ESCAPE '\\'`)
           .orWhere(`${alias}.email LIKE :pattern ESCAPE '\\'`);
       }),
-      { pattern: likePattern(search) },
+      { pattern: likeContains(search) },
     );
   }
 
@@ -454,7 +450,7 @@ export class LeadRepository {
       SEARCH_WINDOW - 1,
     );
     const [windowSql, windowParams] = windowQb.getQueryAndParameters();
-    const pattern = likePattern(search!);
+    const pattern = likeContains(search!);
     const n = windowParams.length + 1;
     const recent: Record<string, unknown>[] = await this.repo.query(
       `SELECT * FROM (${windowSql}) w

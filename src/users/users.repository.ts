@@ -5,13 +5,9 @@ import { Clock } from '../common/clock/clock';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { BaseRepository } from '../database/base.repository';
 import { applyKeyset } from '../database/keyset';
+import { likeContains } from '../database/like';
 import { onPrimary } from '../database/on-primary';
 import { User } from './user.entity';
-
-/** `%`, `_` and the escape character itself match literally in a LIKE pattern. */
-export function likeContains(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 export interface UserFilter {
   isActive?: boolean;

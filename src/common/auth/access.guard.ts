@@ -9,10 +9,16 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
-import { Access, ACCESS_KEY, AuthenticatedRequest, Principal, roleAtLeast, SCOPES_KEY } from './access';
+import {
+  Access,
+  ACCESS_KEY,
+  AuthenticatedRequest,
+  Principal,
+  roleAtLeast,
+  SCOPES_KEY,
+} from './access';
 import { MembershipResolver, PrincipalResolver } from './access-ports';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../uuid';
 
 /**
  * The one guard chain: reads the route's declared access (@Public, @Authenticated, @Admin,
@@ -49,7 +55,7 @@ export class AccessGuard implements CanActivate {
     if (access.kind === 'tenant') {
       const params = request.params as Record<string, string | undefined>;
       const entityId = params.entityId ?? params.id;
-      if (!entityId || !UUID.test(entityId)) {
+      if (!entityId || !isUuid(entityId)) {
         throw new BadRequestException({
           detail: 'entity id must be a UUID',
           errors: [{ field: 'id', message: 'must be a UUID' }],
@@ -58,7 +64,9 @@ export class AccessGuard implements CanActivate {
       const role = await this.memberships.roleOf(principal.userId, entityId.toLowerCase());
       if (!role) throw new NotFoundException('Entity not found');
       if (!roleAtLeast(role, access.role)) {
-        throw new ForbiddenException(`This needs the ${access.role} role in the entity; you are ${role}`);
+        throw new ForbiddenException(
+          `This needs the ${access.role} role in the entity; you are ${role}`,
+        );
       }
       request.tenant = { entityId: entityId.toLowerCase(), userId: principal.userId, role };
     }
@@ -79,7 +87,9 @@ export class AccessGuard implements CanActivate {
     } else if (typeof apiKeyHeader === 'string' && apiKeyHeader.length > 0) {
       principal = await this.principals.fromApiKey(apiKeyHeader);
     } else {
-      throw new UnauthorizedException('Authentication required: send a Bearer token or an X-API-Key');
+      throw new UnauthorizedException(
+        'Authentication required: send a Bearer token or an X-API-Key',
+      );
     }
     if (!principal) throw new UnauthorizedException('Invalid or expired credentials');
     return principal;

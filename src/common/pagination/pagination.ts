@@ -2,6 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { isUuid } from '../uuid';
 
 /** Query strings arrive as text: turn digits into numbers, leave anything else to fail validation. */
 export const toInteger = ({ value }: { value: unknown }) =>
@@ -37,19 +38,27 @@ export interface CursorPosition {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString(
+    'base64url',
+  );
 }
 
 /** A cursor that does not decode to (timestamp, uuid) is a 400, never a 500. */
 export function decodeCursor(cursor: string | undefined): CursorPosition | null {
   if (!cursor) return null;
   try {
-    const [iso, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    const [iso, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
+      unknown,
+      unknown,
+    ];
     const createdAt = new Date(String(iso));
-    if (typeof iso !== 'string' || Number.isNaN(createdAt.getTime()) || typeof id !== 'string' || !UUID.test(id)) {
+    if (
+      typeof iso !== 'string' ||
+      Number.isNaN(createdAt.getTime()) ||
+      typeof id !== 'string' ||
+      !isUuid(id)
+    ) {
       throw new Error('bad cursor');
     }
     return { createdAt, id: id.toLowerCase() };
