@@ -12,11 +12,25 @@ export function applyKeyset<T extends ObjectLiteral>(
   position: CursorPosition | null,
   limit: number,
 ): SelectQueryBuilder<T> {
+  return orderByKeyset(qb, alias, position).limit(limit + 1);
+}
+
+/**
+ * The keyset condition (parameters `:cursorCreatedAt`, `:cursorId`; see keysetParameters)
+ * and order, without the limit: for statements built once (PreparedQueries) that take the
+ * limit as a parameter.
+ */
+export function orderByKeyset<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  alias: string,
+  position: CursorPosition | null,
+): SelectQueryBuilder<T> {
   if (position) {
-    qb.andWhere(`(${alias}.created_at, ${alias}.id) < (:cursorCreatedAt, :cursorId)`, {
-      cursorCreatedAt: position.createdAt,
-      cursorId: position.id,
-    });
+    qb.andWhere(`(${alias}.created_at, ${alias}.id) < (:cursorCreatedAt, :cursorId)`, keysetParameters(position));
   }
-  return qb.orderBy(`${alias}.created_at`, 'DESC').addOrderBy(`${alias}.id`, 'DESC').limit(limit + 1);
+  return qb.orderBy(`${alias}.created_at`, 'DESC').addOrderBy(`${alias}.id`, 'DESC');
+}
+
+export function keysetParameters(position: CursorPosition | null): ObjectLiteral {
+  return position ? { cursorCreatedAt: position.createdAt, cursorId: position.id } : {};
 }

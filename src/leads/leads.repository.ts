@@ -3,9 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository, SelectQueryBuilder } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { CursorPosition } from '../common/pagination/pagination';
-import { applyKeyset } from '../database/keyset';
+import { applyKeyset, keysetParameters, orderByKeyset } from '../database/keyset';
 import { onPrimary } from '../database/on-primary';
 import { likeContains } from '../database/like';
+import { PreparedQueries } from '../database/prepared-queries';
 import { Lead, LEAD_STATUSES, LeadStatus } from './lead.entity';
 
 /** A lead row as the queries return it (plain object, no entity hydration). */
@@ -64,6 +65,9 @@ const COLUMNS: Array<[string, keyof LeadRow]> = [
  */
 export const SEARCH_WINDOW = 2_000;
 
+/** The one INSERT of a lead: every column, as named parameters. */
+const INSERT_LEAD = `INSERT INTO "leads" (${COLUMNS.map(([c]) => `"${c}"`).join(', ')}) VALUES (${COLUMNS.map(([, p]) => `:${p}`).join(', ')})`;
+
 /** Secondary indexes a bulk load may drop and rebuild (same definitions as the Leads migration). */
 const BULK_LOAD_INDEXES: Record<string, string> = {
   ix_leads_entity_created: `CREATE INDEX IF NOT EXISTS "ix_leads_entity_created" ON "leads" ("entity_id", "created_at", "id")`,
@@ -109,6 +113,8 @@ function toRow(raw: Record<string, unknown>): LeadRow {
 @Injectable()
 export class LeadRepository {
   private readonly postgres: boolean;
+  /** The hot paths (insert, by id, list pages without search): built once, prepared on PostgreSQL. */
+  private readonly prepared: PreparedQueries;
 
   // Not a BaseRepository: its findById/findPage/update/delete take no tenant, and every
   // query here must. Same building blocks (clock-set ids and timestamps, applyKeyset).
@@ -117,19 +123,14 @@ export class LeadRepository {
     private readonly clock: Clock,
   ) {
     this.postgres = repo.manager.connection.options.type === 'postgres';
+    this.prepared = new PreparedQueries(repo.manager.connection);
   }
 
   /** One INSERT, nothing read back (id and timestamps are ours). */
   async insertLead(values: NewLead): Promise<LeadRow> {
     const now = this.clock.now();
     const row: LeadRow = { ...values, createdAt: now, updatedAt: now };
-    await this.repo
-      .createQueryBuilder()
-      .insert()
-      .into(Lead)
-      .values(row)
-      .updateEntity(false)
-      .execute();
+    await this.prepared.execute('leads_insert', () => INSERT_LEAD, row);
     return row;
   }
 
@@ -142,13 +143,12 @@ export class LeadRepository {
     id: string,
     options: { primary?: boolean } = {},
   ): Promise<LeadRow | null> {
-    const find = (repo: Repository<Lead>) =>
-      this.select('l', repo)
-        .where('l.entity_id = :entityId AND l.id = :id', { entityId, id })
-        .getRawOne();
-    const raw = options.primary
-      ? await onPrimary(this.repo.manager.connection, (m) => find(m.getRepository(Lead)))
-      : await find(this.repo);
+    const [raw] = await this.prepared.rows(
+      'leads_by_id',
+      () => this.select('l').where('l.entity_id = :entityId AND l.id = :id').getQuery(),
+      { entityId, id },
+      options,
+    );
     return raw ? toRow(raw) : null;
   }
 
@@ -169,10 +169,22 @@ export class LeadRepository {
     limit: number,
     cursor: CursorPosition | null,
   ): Promise<LeadRow[]> {
-    if (filters.search && this.postgres)
-      return this.searchPagePostgres(entityId, filters, limit, cursor);
-    const qb = this.filtered(this.select('l'), 'l', entityId, filters);
-    return (await applyKeyset(qb, 'l', cursor, limit).getRawMany()).map(toRow);
+    if (filters.search) {
+      if (this.postgres) return this.searchPagePostgres(entityId, filters, limit, cursor);
+      const qb = this.filtered(this.select('l'), 'l', entityId, filters);
+      return (await applyKeyset(qb, 'l', cursor, limit).getRawMany()).map(toRow);
+    }
+    // One statement per combination of filters present (at most 16), limit as a parameter.
+    const shape = [filters.status && 's', filters.createdFrom && 'f', filters.createdTo && 't', cursor && 'c'];
+    const raws = await this.prepared.rows(
+      `leads_page_${shape.filter(Boolean).join('')}`,
+      () => {
+        const qb = this.filtered(this.select('l'), 'l', entityId, filters);
+        return `${orderByKeyset(qb, 'l', cursor).getQuery()} LIMIT :limit`;
+      },
+      { entityId, ...filters, ...keysetParameters(cursor), limit: limit + 1 },
+    );
+    return raws.map(toRow);
   }
 
   findByStatus(
@@ -395,8 +407,8 @@ export class LeadRepository {
 
   // ---- building blocks ----
 
-  private select(alias: string, repo: Repository<Lead> = this.repo): SelectQueryBuilder<Lead> {
-    const qb = repo.createQueryBuilder(alias).select(`${alias}.${COLUMNS[0][0]}`, COLUMNS[0][1]);
+  private select(alias: string): SelectQueryBuilder<Lead> {
+    const qb = this.repo.createQueryBuilder(alias).select(`${alias}.${COLUMNS[0][0]}`, COLUMNS[0][1]);
     for (const [column, property] of COLUMNS.slice(1)) qb.addSelect(`${alias}.${column}`, property);
     return qb;
   }
