@@ -14,6 +14,19 @@ describe('CacheService (memory tier)', () => {
     expect(await cache.get('user:1')).toBeUndefined();
   });
 
+  it('shares one frozen copy: a reader cannot change the value for the others', async () => {
+    await cache.set('user:2', { id: '2', roles: [{ name: 'owner' }] });
+    const read = await cache.get<{ id: string; roles: Array<{ name: string }> }>('user:2');
+    expect(() => {
+      read!.id = 'changed';
+    }).toThrow(TypeError);
+    expect(() => read!.roles.push({ name: 'x' })).toThrow(TypeError);
+    expect(() => {
+      read!.roles[0].name = 'x';
+    }).toThrow(TypeError);
+    expect(await cache.get('user:2')).toEqual({ id: '2', roles: [{ name: 'owner' }] });
+  });
+
   it('runs one loader for concurrent misses of the same key', async () => {
     let calls = 0;
     const loader = async () => {

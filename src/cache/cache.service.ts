@@ -4,6 +4,19 @@ import KeyvRedis, { createClient, Keyv, RedisClientType } from '@keyv/redis';
 import { KeyvCacheableMemory } from 'cacheable';
 import { AppConfig } from '../config/app-config';
 
+/**
+ * Values in the memory tier are shared by every reader, so they are frozen (deeply) when
+ * stored: a caller that tried to change one would fail loudly instead of changing it for
+ * everybody. Cloning on every read instead was ~7% of the CPU of an authenticated request.
+ */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 /** Memory-tier TTL when Redis is the shared tier: short, and invalidated over pub/sub anyway. */
 const MEMORY_TIER_MAX_TTL_MS = 5_000;
 
@@ -33,11 +46,11 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(config: AppConfig) {
     this.defaultTtlMs = config.cache.ttlSeconds * 1000;
-    // One Map (no key hashing into shards), values cloned on read instead of JSON round trips:
-    // both showed in CPU profiles of authenticated routes.
+    // One Map (no key hashing into shards), values frozen instead of JSON round trips or
+    // clones: all three showed in CPU profiles of authenticated routes.
     this.memoryStore = new KeyvCacheableMemory({
       lruSize: config.cache.memoryMaxEntries,
-      useClone: true,
+      useClone: false,
       storeHashSize: 1,
     });
     this.memory = new Keyv({ store: this.memoryStore, namespace: '' });
@@ -107,7 +120,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     if (local !== undefined || !this.redis) return local;
     const shared = await this.tryRedis(() => this.redis!.get<T>(key));
     if (shared !== undefined && shared !== null) {
-      await this.memory.set(key, shared, MEMORY_TIER_MAX_TTL_MS);
+      await this.memory.set(key, deepFreeze(shared), MEMORY_TIER_MAX_TTL_MS);
       return shared;
     }
     return undefined;
@@ -115,7 +128,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
 
   async set<T>(key: string, value: T, ttlSeconds?: number): Promise<void> {
     const ttlMs = ttlSeconds ? ttlSeconds * 1000 : this.defaultTtlMs;
-    await this.memory.set(key, value, this.redis ? Math.min(ttlMs, MEMORY_TIER_MAX_TTL_MS) : ttlMs);
+    await this.memory.set(key, deepFreeze(value), this.redis ? Math.min(ttlMs, MEMORY_TIER_MAX_TTL_MS) : ttlMs);
     if (this.redis) await this.tryRedis(() => this.redis!.set(key, value, ttlMs));
   }
 
