@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
+import { BatchedRedisThrottlerStorage } from './batched-redis-throttler.storage';
 
 /**
  * Counts in Redis so limits hold across instances; while Redis is down it counts in this
@@ -42,12 +43,15 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
   }
 }
 
-/** Redis-backed storage from a URL, with the fallback above. */
+/**
+ * Redis-backed storage from a URL: batched counting (exact for small limits), with the
+ * fallback above.
+ */
 export function createThrottlerStorage(redis: { url: string; keyPrefix: string } | null): ThrottlerStorage | undefined {
   if (!redis) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ThrottlerStorageRedisService } = require('@nest-lab/throttler-storage-redis');
-  const shared = new ThrottlerStorageRedisService(redis.url, {
+  const exact = new ThrottlerStorageRedisService(redis.url, {
     keyPrefix: `${redis.keyPrefix}throttle:`,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -55,12 +59,14 @@ export function createThrottlerStorage(redis: { url: string; keyPrefix: string }
     lazyConnect: false,
     retryStrategy: (times: number) => Math.min(100 * 2 ** times, 2_000),
   });
-  shared.redis.on('error', () => undefined); // reported by ResilientThrottlerStorage when a call fails
-  const storage = new ResilientThrottlerStorage(shared);
+  exact.redis.on('error', () => undefined); // reported by ResilientThrottlerStorage when a call fails
+  const batched = new BatchedRedisThrottlerStorage(exact);
+  const storage = new ResilientThrottlerStorage(batched);
   const close = storage.onApplicationShutdown.bind(storage);
   storage.onApplicationShutdown = () => {
     close();
-    shared.redis.disconnect();
+    batched.onApplicationShutdown();
+    exact.redis.disconnect();
   };
   return storage;
 }
