@@ -626,7 +626,9 @@ async function main() {
   await ensureDatabase();
   const probe = ['-r', join(__dirname, 'probe.js')];
   const profile = flag('profile') ? ['--cpu-prof', `--cpu-prof-dir=${join(__dirname, 'results')}`] : [];
-  const appArgs = [...probe, ...profile, join(DIST, 'src', 'main.js')];
+  // --app-flags '--max-semi-space-size=8 …': extra node/V8 flags for the app, to try them under load.
+  const appFlags = (option('app-flags') ?? '').split(' ').filter(Boolean);
+  const appArgs = [...probe, ...profile, ...appFlags, join(DIST, 'src', 'main.js')];
 
   const results = {
     date: new Date().toISOString(),

@@ -26,7 +26,10 @@ interface PgDriverPools {
  * for `:...list` parameters (the SQL text must be the same on every run of a name).
  */
 export class PreparedQueries {
-  private readonly sql = new Map<string, string>();
+  /** SQLite: the SQL with `:named` parameters, escaped on every run (the driver converts values). */
+  private readonly namedSql = new Map<string, string>();
+  /** PostgreSQL: the `$n` SQL and the parameter name of each `$n`, worked out on the first run. */
+  private readonly postgresSql = new Map<string, { text: string; order: string[] }>();
   private readonly pools: PgDriverPools | null;
 
   constructor(private readonly dataSource: DataSource) {
@@ -41,13 +44,24 @@ export class PreparedQueries {
     params: ObjectLiteral,
     options: { primary?: boolean } = {},
   ): Promise<T[]> {
-    let named = this.sql.get(name);
-    if (named === undefined) {
-      named = build();
-      this.sql.set(name, named);
+    if (!this.pools) {
+      let named = this.namedSql.get(name);
+      if (named === undefined) this.namedSql.set(name, (named = build()));
+      const [text, values] = this.dataSource.driver.escapeQueryWithParameters(named, params);
+      return this.dataSource.query(text, values);
     }
-    const [text, values] = this.dataSource.driver.escapeQueryWithParameters(named, params);
-    if (!this.pools) return this.dataSource.query(text, values);
+    let statement = this.postgresSql.get(name);
+    if (!statement) {
+      // TypeORM numbers the parameters; passing each one's own name as its value tells us
+      // which name each $n is, so later runs only pick values (the PostgreSQL driver passes
+      // values through unchanged, so nothing else differs from escaping every time).
+      const names = Object.fromEntries(Object.keys(params).map((key) => [key, key]));
+      const [text, order] = this.dataSource.driver.escapeQueryWithParameters(build(), names);
+      statement = { text, order: order as string[] };
+      this.postgresSql.set(name, statement);
+    }
+    const { text, order } = statement;
+    const values = order.map((key) => params[key]);
     const { master, slaves } = this.pools;
     const pool =
       options.primary || slaves.length === 0
