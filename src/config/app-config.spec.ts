@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     expect(config.database).toMatchObject({ kind: 'postgres', poolSize: 20, migrateOnStart: false, sqlitePath: null });
   });
 
+  it('bounds V8 heap growth by default; 0 keeps V8\'s own; a negative value is refused', () => {
+    expect(loadConfig({}).http.heapGrowingPercent).toBe(100);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).http.heapGrowingPercent).toBe(0);
+    expect(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' })).toThrow(/HEAP_GROWING_PERCENT/);
+  });
+
   it('names the variable and the problem in one line', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     try {

@@ -16,6 +16,8 @@ export abstract class AppConfig {
     bodyLimitBytes: number;
     shutdownTimeoutMs: number;
     shutdownDelayMs: number;
+    /** V8's heap growing factor, as (1 + percent/100); 0: V8's default. */
+    heapGrowingPercent: number;
   };
   abstract readonly database: {
     kind: DatabaseKind;
@@ -86,6 +88,7 @@ export function loadConfig(
       bodyLimitBytes: 1024 * 1024,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
+      heapGrowingPercent: env.HEAP_GROWING_PERCENT,
     },
     database: {
       kind,

@@ -111,6 +111,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
   SHUTDOWN_DELAY_MS = 0;
 
+  /** V8 old-generation growth per full GC, in percent; 0 keeps V8's own (up to 4×). See README. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000)
+  HEAP_GROWING_PERCENT = 100;
+
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(255)
   ADMIN_EMAIL?: string;
 
