@@ -331,7 +331,7 @@ function appEnv(extra = {}) {
     THROTTLE_TTL_SECONDS: '1',
     DB_MIGRATE_ON_START: 'false', // production default; the first start of a run sets it to true
     // --app-env 'K=V,K2=V2': extra app settings, to compare one against the default.
-    ...Object.fromEntries((option('app-env') ?? '').split(',').filter(Boolean).map((kv) => kv.split('='))),
+    ...Object.fromEntries((option('app-env') ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
     ...extra,
   };
 }
