@@ -17,43 +17,54 @@ const suite = reason ? describe.skip : describe;
 const THROTTLE_LIMIT = 40;
 const ADMIN = { email: 'scale-admin@example.com', password: 'scale-admin-password-1' };
 
+/** Two instances on a fresh scratch database and Redis prefix, the first one migrating it. */
+async function startTwoInstances(throttleLimit: number): Promise<{ a: AppProcess; b: AppProcess; stop: () => Promise<Array<number | string | null>> }> {
+  ensureBuilt();
+  const scratch = await createScratchDatabase(adminUrl!, 'scale');
+  const env = {
+    NODE_ENV: 'test',
+    DATABASE_URL: scratch.url,
+    REDIS_URL: redisUrl!,
+    REDIS_KEY_PREFIX: `cs-scale-${randomBytes(4).toString('hex')}:`,
+    JWT_SECRET: 'scale-secret-scale-secret-scale-secret-0123',
+    THROTTLE_LIMIT: String(throttleLimit),
+    THROTTLE_TTL_SECONDS: '60',
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  };
+  // The first instance migrates; the second starts on the migrated database, as a rolling deploy does.
+  const a = await startAppProcess({ ...env, DB_MIGRATE_ON_START: 'true' });
+  const b = await startAppProcess({ ...env, DB_MIGRATE_ON_START: 'false' });
+  return {
+    a,
+    b,
+    stop: async () => {
+      const codes = await Promise.all([a.stop(), b.stop()]);
+      await scratch.drop();
+      return codes;
+    },
+  };
+}
+
+async function register(base: string, tag: string) {
+  const email = `${tag}-${randomBytes(3).toString('hex')}@example.com`;
+  const r = await call(base, 'POST', '/v1/auth/register', { body: { email, password: 'correct horse battery' } });
+  expect(r.status).toBe(201);
+  return { id: r.body.user.id as string, token: r.body.accessToken as string };
+}
+
 suite('two app instances on one PostgreSQL and one Redis', () => {
   let a: AppProcess;
   let b: AppProcess;
-  let drop: () => Promise<void>;
+  let stop: () => Promise<Array<number | string | null>>;
 
   beforeAll(async () => {
-    ensureBuilt();
-    const scratch = await createScratchDatabase(adminUrl!, 'scale');
-    drop = scratch.drop;
-    const env = {
-      NODE_ENV: 'test',
-      DATABASE_URL: scratch.url,
-      REDIS_URL: redisUrl!,
-      REDIS_KEY_PREFIX: `cs-scale-${randomBytes(4).toString('hex')}:`,
-      JWT_SECRET: 'scale-secret-scale-secret-scale-secret-0123',
-      THROTTLE_LIMIT: String(THROTTLE_LIMIT),
-      THROTTLE_TTL_SECONDS: '60',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-    };
-    // The first instance migrates; the second starts on the migrated database, as a rolling deploy does.
-    a = await startAppProcess({ ...env, DB_MIGRATE_ON_START: 'true' });
-    b = await startAppProcess({ ...env, DB_MIGRATE_ON_START: 'false' });
+    ({ a, b, stop } = await startTwoInstances(THROTTLE_LIMIT));
   }, 120_000);
 
   afterAll(async () => {
-    const codes = await Promise.all([a?.stop(), b?.stop()]);
-    await drop?.();
-    expect(codes).toEqual([0, 0]); // both drain and exit 0 on SIGTERM
+    expect(await stop?.()).toEqual([0, 0]); // both drain and exit 0 on SIGTERM
   }, 30_000);
-
-  async function register(base: string, tag: string) {
-    const email = `${tag}-${randomBytes(3).toString('hex')}@example.com`;
-    const r = await call(base, 'POST', '/v1/auth/register', { body: { email, password: 'correct horse battery' } });
-    expect(r.status).toBe(201);
-    return { id: r.body.user.id as string, token: r.body.accessToken as string };
-  }
 
   it('shows a profile change made through one instance in the next read through the other', async () => {
     const user = await register(a.url, 'profile');
@@ -100,4 +111,49 @@ suite('two app instances on one PostgreSQL and one Redis', () => {
     expect(Number(onB.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(onB.headers.get('content-type')).toContain('application/problem+json');
   });
+});
+
+/**
+ * Limits of 64 and more are counted in batches (BatchedRedisThrottlerStorage): each instance
+ * reserves limit/32 hits per Redis round trip. Across instances a client may be refused up to
+ * instances × (batch − 1) requests early, never admitted past the limit.
+ */
+suite('two app instances, batched rate-limit counting (limit 640, batch 20)', () => {
+  const LIMIT = 640;
+  const BATCH = 20;
+  let a: AppProcess;
+  let b: AppProcess;
+  let stop: () => Promise<Array<number | string | null>>;
+
+  beforeAll(async () => {
+    ({ a, b, stop } = await startTwoInstances(LIMIT));
+  }, 120_000);
+
+  afterAll(async () => {
+    expect(await stop?.()).toEqual([0, 0]);
+  }, 30_000);
+
+  it('admits at most the limit across both instances, and then both refuse', async () => {
+    const user = await register(a.url, 'batched');
+    const admitted = { a: 0, b: 0 };
+    let refused = 0;
+    // Alternate between the instances until each has refused twice in a row.
+    for (let i = 0; i < LIMIT * 2 && refused < 4; i++) {
+      const [name, base] = i % 2 === 0 ? (['a', a.url] as const) : (['b', b.url] as const);
+      const status = (await call(base, 'GET', `/v1/users/${user.id}`, { token: user.token })).status;
+      if (status === 200) {
+        admitted[name]++;
+        refused = 0;
+      } else {
+        expect(status).toBe(429);
+        refused++;
+      }
+    }
+    const total = admitted.a + admitted.b;
+    expect(total).toBeLessThanOrEqual(LIMIT);
+    expect(total).toBeGreaterThanOrEqual(LIMIT - 2 * (BATCH - 1));
+    expect(admitted.a).toBeGreaterThan(0);
+    expect(admitted.b).toBeGreaterThan(0);
+    expect(refused).toBe(4);
+  }, 60_000);
 });
