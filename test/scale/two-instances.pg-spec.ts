@@ -17,33 +17,38 @@ const suite = reason ? describe.skip : describe;
 const THROTTLE_LIMIT = 40;
 const ADMIN = { email: 'scale-admin@example.com', password: 'scale-admin-password-1' };
 
-/** Two instances on a fresh scratch database and Redis prefix, the first one migrating it. */
-async function startTwoInstances(throttleLimit: number): Promise<{ a: AppProcess; b: AppProcess; stop: () => Promise<Array<number | string | null>> }> {
-  ensureBuilt();
-  const scratch = await createScratchDatabase(adminUrl!, 'scale');
-  const env = {
-    NODE_ENV: 'test',
-    DATABASE_URL: scratch.url,
-    REDIS_URL: redisUrl!,
-    REDIS_KEY_PREFIX: `cs-scale-${randomBytes(4).toString('hex')}:`,
-    JWT_SECRET: 'scale-secret-scale-secret-scale-secret-0123',
-    THROTTLE_LIMIT: String(throttleLimit),
-    THROTTLE_TTL_SECONDS: '60',
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-  };
-  // The first instance migrates; the second starts on the migrated database, as a rolling deploy does.
-  const a = await startAppProcess({ ...env, DB_MIGRATE_ON_START: 'true' });
-  const b = await startAppProcess({ ...env, DB_MIGRATE_ON_START: 'false' });
-  return {
-    a,
-    b,
-    stop: async () => {
-      const codes = await Promise.all([a.stop(), b.stop()]);
-      await scratch.drop();
-      return codes;
-    },
-  };
+/**
+ * Two instances on a fresh scratch database and Redis prefix, the first one migrating it,
+ * started before the suite's tests and stopped after them (both must drain and exit 0).
+ */
+function useTwoInstances(throttleLimit: number): { a: AppProcess; b: AppProcess } {
+  const pair = {} as { a: AppProcess; b: AppProcess };
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ensureBuilt();
+    const scratch = await createScratchDatabase(adminUrl!, 'scale');
+    drop = scratch.drop;
+    const env = {
+      NODE_ENV: 'test',
+      DATABASE_URL: scratch.url,
+      REDIS_URL: redisUrl!,
+      REDIS_KEY_PREFIX: `cs-scale-${randomBytes(4).toString('hex')}:`,
+      JWT_SECRET: 'scale-secret-scale-secret-scale-secret-0123',
+      THROTTLE_LIMIT: String(throttleLimit),
+      THROTTLE_TTL_SECONDS: '60',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+    };
+    // The first instance migrates; the second starts on the migrated database, as a rolling deploy does.
+    pair.a = await startAppProcess({ ...env, DB_MIGRATE_ON_START: 'true' });
+    pair.b = await startAppProcess({ ...env, DB_MIGRATE_ON_START: 'false' });
+  }, 120_000);
+  afterAll(async () => {
+    const codes = await Promise.all([pair.a?.stop(), pair.b?.stop()]);
+    await drop?.();
+    expect(codes).toEqual([0, 0]); // both drain and exit 0 on SIGTERM
+  }, 30_000);
+  return pair;
 }
 
 async function register(base: string, tag: string) {
@@ -54,25 +59,15 @@ async function register(base: string, tag: string) {
 }
 
 suite('two app instances on one PostgreSQL and one Redis', () => {
-  let a: AppProcess;
-  let b: AppProcess;
-  let stop: () => Promise<Array<number | string | null>>;
-
-  beforeAll(async () => {
-    ({ a, b, stop } = await startTwoInstances(THROTTLE_LIMIT));
-  }, 120_000);
-
-  afterAll(async () => {
-    expect(await stop?.()).toEqual([0, 0]); // both drain and exit 0 on SIGTERM
-  }, 30_000);
+  const instances = useTwoInstances(THROTTLE_LIMIT);
 
   it('shows a profile change made through one instance in the next read through the other', async () => {
-    const user = await register(a.url, 'profile');
+    const user = await register(instances.a.url, 'profile');
     // B reads (and caches) the user first.
-    const before = await call(b.url, 'GET', '/v1/auth/me', { token: user.token });
+    const before = await call(instances.b.url, 'GET', '/v1/auth/me', { token: user.token });
     expect(before.status).toBe(200);
     expect(before.body.firstName).toBeNull();
-    for (const [name, writer, reader] of [['Ada', a, b], ['Grace', b, a], ['Edsger', a, b]] as const) {
+    for (const [name, writer, reader] of [['Ada', instances.a, instances.b], ['Grace', instances.b, instances.a], ['Edsger', instances.a, instances.b]] as const) {
       const write = await call(writer.url, 'PATCH', '/v1/users/me', { token: user.token, body: { firstName: name } });
       expect(write.status).toBe(200);
       const read = await call(reader.url, 'GET', '/v1/auth/me', { token: user.token });
@@ -84,29 +79,29 @@ suite('two app instances on one PostgreSQL and one Redis', () => {
   });
 
   it('refuses a token on the other instance right after the user is deactivated', async () => {
-    const user = await register(b.url, 'deactivate');
-    expect((await call(b.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(200); // cached on B
-    const admin = await call(a.url, 'POST', '/v1/auth/login', { body: { login: ADMIN.email, password: ADMIN.password } });
+    const user = await register(instances.b.url, 'deactivate');
+    expect((await call(instances.b.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(200); // cached on B
+    const admin = await call(instances.a.url, 'POST', '/v1/auth/login', { body: { login: ADMIN.email, password: ADMIN.password } });
     expect(admin.status).toBe(200);
-    const off = await call(a.url, 'POST', `/v1/users/${user.id}/deactivate`, { token: admin.body.accessToken });
+    const off = await call(instances.a.url, 'POST', `/v1/users/${user.id}/deactivate`, { token: admin.body.accessToken });
     expect(off.status).toBe(200);
-    expect((await call(b.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(401);
-    expect((await call(a.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(401);
+    expect((await call(instances.b.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(401);
+    expect((await call(instances.a.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(401);
   });
 
   it('counts the rate limit across both instances (429 with Retry-After on the instance that saw none of the requests)', async () => {
-    const user = await register(a.url, 'throttle');
+    const user = await register(instances.a.url, 'throttle');
     // Spend the whole budget of GET /v1/users/:id on A only …
     let spent = 0;
     let last = 200;
     while (last !== 429 && spent < THROTTLE_LIMIT * 2) {
-      last = (await call(a.url, 'GET', `/v1/users/${user.id}`, { token: user.token })).status;
+      last = (await call(instances.a.url, 'GET', `/v1/users/${user.id}`, { token: user.token })).status;
       spent++;
     }
     expect(last).toBe(429);
     expect(spent).toBeLessThanOrEqual(THROTTLE_LIMIT + 1);
     // … then B, which served none of them, refuses the same client too.
-    const onB = await call(b.url, 'GET', `/v1/users/${user.id}`, { token: user.token });
+    const onB = await call(instances.b.url, 'GET', `/v1/users/${user.id}`, { token: user.token });
     expect(onB.status).toBe(429);
     expect(Number(onB.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(onB.headers.get('content-type')).toContain('application/problem+json');
@@ -121,25 +116,15 @@ suite('two app instances on one PostgreSQL and one Redis', () => {
 suite('two app instances, batched rate-limit counting (limit 640, batch 20)', () => {
   const LIMIT = 640;
   const BATCH = 20;
-  let a: AppProcess;
-  let b: AppProcess;
-  let stop: () => Promise<Array<number | string | null>>;
-
-  beforeAll(async () => {
-    ({ a, b, stop } = await startTwoInstances(LIMIT));
-  }, 120_000);
-
-  afterAll(async () => {
-    expect(await stop?.()).toEqual([0, 0]);
-  }, 30_000);
+  const instances = useTwoInstances(LIMIT);
 
   it('admits at most the limit across both instances, and then both refuse', async () => {
-    const user = await register(a.url, 'batched');
+    const user = await register(instances.a.url, 'batched');
     const admitted = { a: 0, b: 0 };
     let refused = 0;
     // Alternate between the instances until each has refused twice in a row.
     for (let i = 0; i < LIMIT * 2 && refused < 4; i++) {
-      const [name, base] = i % 2 === 0 ? (['a', a.url] as const) : (['b', b.url] as const);
+      const [name, base] = i % 2 === 0 ? (['a', instances.a.url] as const) : (['b', instances.b.url] as const);
       const status = (await call(base, 'GET', `/v1/users/${user.id}`, { token: user.token })).status;
       if (status === 200) {
         admitted[name]++;
