@@ -25,10 +25,19 @@ export function orderByKeyset<T extends ObjectLiteral>(
   alias: string,
   position: CursorPosition | null,
 ): SelectQueryBuilder<T> {
+  return afterKeyset(qb, alias, position).orderBy(`${alias}.created_at`, 'DESC').addOrderBy(`${alias}.id`, 'DESC');
+}
+
+/** Only the rows after the cursor position (no order, no limit); nothing when there is no cursor. */
+export function afterKeyset<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  alias: string,
+  position: CursorPosition | null,
+): SelectQueryBuilder<T> {
   if (position) {
     qb.andWhere(`(${alias}.created_at, ${alias}.id) < (:cursorCreatedAt, :cursorId)`, keysetParameters(position));
   }
-  return qb.orderBy(`${alias}.created_at`, 'DESC').addOrderBy(`${alias}.id`, 'DESC');
+  return qb;
 }
 
 export function keysetParameters(position: CursorPosition | null): ObjectLiteral {

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository, SelectQueryBuilder } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { CursorPosition } from '../common/pagination/pagination';
-import { applyKeyset, keysetParameters, orderByKeyset } from '../database/keyset';
+import { afterKeyset, applyKeyset, keysetParameters, orderByKeyset } from '../database/keyset';
 import { onPrimary } from '../database/on-primary';
 import { likeContains } from '../database/like';
 import { PreparedQueries } from '../database/prepared-queries';
@@ -472,13 +472,8 @@ export class LeadRepository {
     );
     if (recent.length > limit) return recent.map(toRow);
 
-    const matchesQb = this.filtered(this.select('l'), 'l', entityId, filters);
-    if (cursor) {
-      matchesQb.andWhere('(l.created_at, l.id) < (:cursorCreatedAt, :cursorId)', {
-        cursorCreatedAt: cursor.createdAt,
-        cursorId: cursor.id,
-      });
-    }
+    // The cursor condition without the keyset order: sorting happens after the CTE.
+    const matchesQb = afterKeyset(this.filtered(this.select('l'), 'l', entityId, filters), 'l', cursor);
     const [sql, params] = matchesQb.getQueryAndParameters();
     const rows: Record<string, unknown>[] = await this.repo.query(
       `WITH m AS MATERIALIZED (${sql}) SELECT * FROM m ORDER BY "createdAt" DESC, "id" DESC LIMIT ${limit + 1}`,
