@@ -32,10 +32,17 @@ const e2e = (name, setup) => ({
   setupFiles: [setup],
 });
 const projects = [
-  { ...base, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'], setupFiles: ['<rootDir>/test/support/env.unit.ts'] },
+  {
+    ...base,
+    displayName: 'unit',
+    rootDir: '.',
+    testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+    setupFiles: ['<rootDir>/test/support/env.unit.ts'],
+  },
   e2e('e2e-sqlite', '<rootDir>/test/support/env.sqlite.ts'),
 ];
-if (process.env.TEST_DATABASE_URL) projects.push(e2e('e2e-postgres', '<rootDir>/test/support/env.postgres.ts'));
+if (process.env.TEST_DATABASE_URL)
+  projects.push(e2e('e2e-postgres', '<rootDir>/test/support/env.postgres.ts'));
 // PostgreSQL-only reliability suites (fault injection on throwaway servers, graceful shutdown,
 // concurrency invariants): test/reliability/*.pg-spec.ts — see RELIABILITY.md.
 if (process.env.TEST_DATABASE_URL) {

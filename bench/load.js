@@ -37,7 +37,10 @@ function run(durationSec) {
           {
             method: spec.method || 'GET',
             path: base.pathname + base.search,
-            headers: { ...(spec.body ? { 'content-type': 'application/json' } : {}), ...spec.headers },
+            headers: {
+              ...(spec.body ? { 'content-type': 'application/json' } : {}),
+              ...spec.headers,
+            },
             ...(spec.body ? { body: JSON.stringify(spec.body) } : {}),
             setupRequest,
           },
@@ -58,7 +61,13 @@ function run(durationSec) {
     `${JSON.stringify({
       reqPerSec: Math.round(r.requests.average),
       requests: r.requests.total,
-      latencyMs: { mean: r.latency.mean, p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+      latencyMs: {
+        mean: r.latency.mean,
+        p50: r.latency.p50,
+        p90: r.latency.p90,
+        p99: r.latency.p99,
+        max: r.latency.max,
+      },
       errors: r.errors,
       timeouts: r.timeouts,
       non2xx: r.non2xx,

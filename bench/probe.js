@@ -18,7 +18,19 @@ if (dir) {
   setInterval(() => {
     const m = process.memoryUsage();
     const mb = (n) => Math.round(n / 1048576);
-    const s = { at: Date.now(), pid: process.pid, rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers), meanMs: ms(h.mean), p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
+    const s = {
+      at: Date.now(),
+      pid: process.pid,
+      rssMb: mb(m.rss),
+      heapUsedMb: mb(m.heapUsed),
+      heapTotalMb: mb(m.heapTotal),
+      externalMb: mb(m.external),
+      arrayBuffersMb: mb(m.arrayBuffers),
+      meanMs: ms(h.mean),
+      p50Ms: ms(h.percentile(50)),
+      p99Ms: ms(h.percentile(99)),
+      maxMs: ms(h.max),
+    };
     try {
       writeFileSync(file, JSON.stringify(s));
     } catch {

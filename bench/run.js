@@ -12,7 +12,14 @@
  * Bounded in time; stops every process it started. See bench/README.md.
  */
 const { spawn, execFileSync } = require('node:child_process');
-const { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync, rmSync } = require('node:fs');
+const {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+  readdirSync,
+  rmSync,
+} = require('node:fs');
 const net = require('node:net');
 const { randomUUID } = require('node:crypto');
 const os = require('node:os');
@@ -34,17 +41,26 @@ const option = (name) => {
 
 const QUICK = flag('quick');
 const ONLY = option('only') ? new Set(option('only').split(',')) : null;
-const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL =
+  process.env.BENCH_ADMIN_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB_NAME = QUICK ? 'cornerstone_bench_quick' : 'cornerstone_bench';
 const DATABASE_URL = (() => {
   const u = new URL(ADMIN_URL);
   u.pathname = `/${DB_NAME}`;
   return u.toString();
 })();
-const REDIS_URL = flag('no-redis') ? undefined : process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
+const REDIS_URL = flag('no-redis')
+  ? undefined
+  : process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
-const USER = { email: 'bench-user@cornerstone.test', password: 'bench-password-0123', username: 'benchuser' };
-const DATA = QUICK ? { main: 100_000, others: 99, perOther: 1_000 } : { main: 1_000_000, others: 99, perOther: 10_000 };
+const USER = {
+  email: 'bench-user@cornerstone.test',
+  password: 'bench-password-0123',
+  username: 'benchuser',
+};
+const DATA = QUICK
+  ? { main: 100_000, others: 99, perOther: 1_000 }
+  : { main: 1_000_000, others: 99, perOther: 10_000 };
 const WARMUP_SEC = QUICK ? 1 : 3;
 const DURATION_SEC = QUICK ? 3 : 10;
 const CONNS = [50, 10];
@@ -52,7 +68,8 @@ const TIME_LIMIT_MS = (QUICK ? 15 : 40) * 60_000;
 const PROD_POOL = 20;
 
 const children = new Set();
-const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+const log = (line) =>
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- processes
@@ -106,7 +123,10 @@ function freePort() {
 async function httpJson(method, url, body, token) {
   const r = await fetch(url, {
     method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await r.text();
@@ -125,7 +145,13 @@ async function startServer(name, nodeArgs, env, readyPath, { timeoutMs = 60_000 
   const t0 = process.hrtime.bigint();
   const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port), BENCH_PROBE_DIR: PROBE_DIR },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...env,
+      PORT: String(port),
+      BENCH_PROBE_DIR: PROBE_DIR,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -143,8 +169,10 @@ async function startServer(name, nodeArgs, env, readyPath, { timeoutMs = 60_000 
   });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (server.exited) throw new Error(`${name} exited (${server.exitCode}) before ready:\n${server.output}`);
-    if (Date.now() > deadline) throw new Error(`${name} not ready after ${timeoutMs} ms:\n${server.output}`);
+    if (server.exited)
+      throw new Error(`${name} exited (${server.exitCode}) before ready:\n${server.output}`);
+    if (Date.now() > deadline)
+      throw new Error(`${name} not ready after ${timeoutMs} ms:\n${server.output}`);
     try {
       const r = await fetch(server.url + readyPath);
       if (r.status === 200) break;
@@ -239,17 +267,20 @@ function runLoad(spec, server) {
     let rssMax = 0;
     let cpuAtStart = null;
     const pids = processTree(server.child.pid);
-    const resetAt = setTimeout(() => {
-      cpuAtStart = cpuSeconds(server.child.pid);
-      // The warm-up is over: start the event-loop-delay window and the RSS sampling.
-      for (const p of pids) {
-        try {
-          process.kill(p, 'SIGUSR2');
-        } catch {
-          /* gone */
+    const resetAt = setTimeout(
+      () => {
+        cpuAtStart = cpuSeconds(server.child.pid);
+        // The warm-up is over: start the event-loop-delay window and the RSS sampling.
+        for (const p of pids) {
+          try {
+            process.kill(p, 'SIGUSR2');
+          } catch {
+            /* gone */
+          }
         }
-      }
-    }, spec.warmupSec * 1000 + 100);
+      },
+      spec.warmupSec * 1000 + 100,
+    );
     const sampler = setInterval(() => {
       rssMax = Math.max(rssMax, rssMb(server.child.pid));
     }, 250);
@@ -266,7 +297,8 @@ function runLoad(spec, server) {
       const result = JSON.parse(out.trim().split('\n').pop());
       result.rssMaxMb = rssMax;
       // Server CPU per request: robust to other load on the machine, unlike req/s.
-      result.serverCpuUsPerReq = cpu === null || !result.requests ? null : Math.round((cpu * 1e6) / result.requests);
+      result.serverCpuUsPerReq =
+        cpu === null || !result.requests ? null : Math.round((cpu * 1e6) / result.requests);
       result.eventLoopDelayMs = probes.length
         ? {
             mean: Math.max(...probes.map((p) => p.meanMs)),
@@ -282,19 +314,31 @@ function runLoad(spec, server) {
 // ---------------------------------------------------------------- data
 
 function build() {
-  if (flag('no-build') && existsSync(join(DIST, 'src', 'main.js'))) return log('reusing bench/.work/dist (--no-build)');
+  if (flag('no-build') && existsSync(join(DIST, 'src', 'main.js')))
+    return log('reusing bench/.work/dist (--no-build)');
   log('building the app into bench/.work/dist');
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build', '-p', 'bench/tsconfig.bench.json'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'),
+      'build',
+      '-p',
+      'bench/tsconfig.bench.json',
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 }
 
 async function ensureDatabase() {
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME]);
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      DB_NAME,
+    ]);
     if (!rowCount) {
       log(`creating database ${DB_NAME}`);
       await admin.query(`CREATE DATABASE ${DB_NAME}`);
@@ -309,11 +353,19 @@ async function ensureDatabase() {
     try {
       execFileSync(process.execPath, [cli, 'migrate', 'up'], {
         cwd: ROOT,
-        env: { ...process.env, DATABASE_URL, NODE_ENV: 'production', JWT_SECRET, LOG_LEVEL: 'warn' },
+        env: {
+          ...process.env,
+          DATABASE_URL,
+          NODE_ENV: 'production',
+          JWT_SECRET,
+          LOG_LEVEL: 'warn',
+        },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
     } catch (error) {
-      log(`cli migrate up failed; the app migrates on its first start instead: ${String(error.stderr || error.message).split('\n')[0]}`);
+      log(
+        `cli migrate up failed; the app migrates on its first start instead: ${String(error.stderr || error.message).split('\n')[0]}`,
+      );
     }
   }
 }
@@ -331,17 +383,33 @@ function appEnv(extra = {}) {
     THROTTLE_TTL_SECONDS: '1',
     DB_MIGRATE_ON_START: 'false', // production default; the first start of a run sets it to true
     // --app-env 'K=V,K2=V2': extra app settings, to compare one against the default.
-    ...Object.fromEntries((option('app-env') ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+    ...Object.fromEntries(
+      (option('app-env') ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ),
     ...extra,
   };
 }
 
 async function benchUser(app) {
-  let r = await httpJson('POST', `${app.url}/v1/auth/login`, { login: USER.email, password: USER.password });
+  let r = await httpJson('POST', `${app.url}/v1/auth/login`, {
+    login: USER.email,
+    password: USER.password,
+  });
   if (r.status !== 200) {
-    const reg = await httpJson('POST', `${app.url}/v1/auth/register`, { ...USER, firstName: 'Bench', lastName: 'User' });
-    if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
-    r = await httpJson('POST', `${app.url}/v1/auth/login`, { login: USER.email, password: USER.password });
+    const reg = await httpJson('POST', `${app.url}/v1/auth/register`, {
+      ...USER,
+      firstName: 'Bench',
+      lastName: 'User',
+    });
+    if (reg.status !== 201)
+      throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
+    r = await httpJson('POST', `${app.url}/v1/auth/login`, {
+      login: USER.email,
+      password: USER.password,
+    });
   }
   if (r.status !== 200) throw new Error(`login failed: ${r.status} ${JSON.stringify(r.body)}`);
   return { token: r.body.accessToken, userId: r.body.user.id };
@@ -350,7 +418,10 @@ async function benchUser(app) {
 const entityName = (i) => (i === 'writes' ? 'Bench writes' : `Bench ${String(i).padStart(3, '0')}`);
 
 async function benchEntities(app, db, user) {
-  const wanted = [...Array.from({ length: DATA.others + 1 }, (_, i) => entityName(i)), entityName('writes')];
+  const wanted = [
+    ...Array.from({ length: DATA.others + 1 }, (_, i) => entityName(i)),
+    entityName('writes'),
+  ];
   const existing = async () => {
     const { rows } = await db.query(
       `SELECT e.id, e.name FROM entities e JOIN user_memberships m ON m.entity_id = e.id
@@ -364,14 +435,91 @@ async function benchEntities(app, db, user) {
   if (missing.length) log(`creating ${missing.length} entities through the API`);
   for (const name of missing) {
     const r = await httpJson('POST', `${app.url}/v1/entities`, { name }, user.token);
-    if (r.status !== 201) throw new Error(`create entity failed: ${r.status} ${JSON.stringify(r.body)}`);
+    if (r.status !== 201)
+      throw new Error(`create entity failed: ${r.status} ${JSON.stringify(r.body)}`);
   }
   have = await existing();
-  return { main: have.get(entityName(0)), others: wanted.slice(1, -1).map((n) => have.get(n)), writes: have.get(entityName('writes')) };
+  return {
+    main: have.get(entityName(0)),
+    others: wanted.slice(1, -1).map((n) => have.get(n)),
+    writes: have.get(entityName('writes')),
+  };
 }
 
-const FIRST = ['James', 'Mary', 'John', 'Patricia', 'Robert', 'Jennifer', 'Michael', 'Linda', 'William', 'Elizabeth', 'David', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica', 'Thomas', 'Sarah', 'Charles', 'Karen', 'Amelia', 'Noah', 'Olivia', 'Liam', 'Emma', 'Lucas', 'Mia', 'Hugo', 'Chloe', 'Leo'];
-const LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee', 'Perez', 'Thompson', 'White', 'Harris', 'Sanchez', 'Clark', 'Ramirez', 'Lewis', 'Robinson', 'Walker', 'Young', 'Allen', 'King', 'Wright', 'Scott', 'Torres', 'Nguyen', 'Hill', 'Flores'];
+const FIRST = [
+  'James',
+  'Mary',
+  'John',
+  'Patricia',
+  'Robert',
+  'Jennifer',
+  'Michael',
+  'Linda',
+  'William',
+  'Elizabeth',
+  'David',
+  'Barbara',
+  'Richard',
+  'Susan',
+  'Joseph',
+  'Jessica',
+  'Thomas',
+  'Sarah',
+  'Charles',
+  'Karen',
+  'Amelia',
+  'Noah',
+  'Olivia',
+  'Liam',
+  'Emma',
+  'Lucas',
+  'Mia',
+  'Hugo',
+  'Chloe',
+  'Leo',
+];
+const LAST = [
+  'Smith',
+  'Johnson',
+  'Williams',
+  'Brown',
+  'Jones',
+  'Garcia',
+  'Miller',
+  'Davis',
+  'Rodriguez',
+  'Martinez',
+  'Hernandez',
+  'Lopez',
+  'Gonzalez',
+  'Wilson',
+  'Anderson',
+  'Thomas',
+  'Taylor',
+  'Moore',
+  'Jackson',
+  'Martin',
+  'Lee',
+  'Perez',
+  'Thompson',
+  'White',
+  'Harris',
+  'Sanchez',
+  'Clark',
+  'Ramirez',
+  'Lewis',
+  'Robinson',
+  'Walker',
+  'Young',
+  'Allen',
+  'King',
+  'Wright',
+  'Scott',
+  'Torres',
+  'Nguyen',
+  'Hill',
+  'Flores',
+];
 
 /** Fallback when the CLI has no seed-demo: one INSERT … SELECT generate_series per 100k rows. */
 async function seedWithSql(db, entityId, from, count) {
@@ -397,7 +545,12 @@ function cliHasSeedDemo() {
   const cli = join(DIST, 'src', 'cli.js');
   if (!existsSync(cli)) return false;
   try {
-    const help = execFileSync(process.execPath, [cli, '--help'], { cwd: ROOT, env: { ...process.env, DATABASE_URL, JWT_SECRET, NODE_ENV: 'production' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const help = execFileSync(process.execPath, [cli, '--help'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL, JWT_SECRET, NODE_ENV: 'production' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return help.includes('seed-demo');
   } catch (error) {
     return String(error.stdout || '').includes('seed-demo');
@@ -407,7 +560,10 @@ function cliHasSeedDemo() {
 async function seed(db, entities) {
   const useCli = option('seed') !== 'sql' && cliHasSeedDemo();
   const targets = [[entities.main, DATA.main], ...entities.others.map((id) => [id, DATA.perOther])];
-  const { rows } = await db.query('SELECT entity_id, count(*)::int AS n FROM leads WHERE entity_id = ANY($1) GROUP BY 1', [targets.map((t) => t[0])]);
+  const { rows } = await db.query(
+    'SELECT entity_id, count(*)::int AS n FROM leads WHERE entity_id = ANY($1) GROUP BY 1',
+    [targets.map((t) => t[0])],
+  );
   const have = new Map(rows.map((r) => [r.entity_id, r.n]));
   const todo = targets.filter(([id, n]) => (have.get(id) ?? 0) < n);
   if (!todo.length) {
@@ -415,16 +571,28 @@ async function seed(db, entities) {
     return { seeded: false, via: 'reused' };
   }
   const total = todo.reduce((s, [id, n]) => s + n - (have.get(id) ?? 0), 0);
-  log(`seeding ${total.toLocaleString()} leads in ${todo.length} entities via ${useCli ? 'cli seed-demo' : 'SQL generate_series'}`);
+  log(
+    `seeding ${total.toLocaleString()} leads in ${todo.length} entities via ${useCli ? 'cli seed-demo' : 'SQL generate_series'}`,
+  );
   const t0 = Date.now();
   for (const [id, n] of todo) {
     const missing = n - (have.get(id) ?? 0);
     if (useCli) {
-      execFileSync(process.execPath, [join(DIST, 'src', 'cli.js'), 'seed-demo', '--leads', String(missing), '--entity', id], {
-        cwd: ROOT,
-        env: { ...process.env, DATABASE_URL, NODE_ENV: 'production', JWT_SECRET, LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      execFileSync(
+        process.execPath,
+        [join(DIST, 'src', 'cli.js'), 'seed-demo', '--leads', String(missing), '--entity', id],
+        {
+          cwd: ROOT,
+          env: {
+            ...process.env,
+            DATABASE_URL,
+            NODE_ENV: 'production',
+            JWT_SECRET,
+            LOG_LEVEL: 'warn',
+          },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
     } else {
       await seedWithSql(db, id, (have.get(id) ?? 0) + 1, missing);
     }
@@ -435,9 +603,16 @@ async function seed(db, entities) {
 
 async function samples(db, entities) {
   const main = entities.main;
-  const ids = (await db.query(`SELECT id FROM leads TABLESAMPLE SYSTEM (1) WHERE entity_id = $1 LIMIT 1000`, [main])).rows.map((r) => r.id);
+  const ids = (
+    await db.query(`SELECT id FROM leads TABLESAMPLE SYSTEM (1) WHERE entity_id = $1 LIMIT 1000`, [
+      main,
+    ])
+  ).rows.map((r) => r.id);
   const positions = (
-    await db.query(`SELECT created_at, id FROM leads TABLESAMPLE SYSTEM (2) WHERE entity_id = $1 LIMIT 400`, [main])
+    await db.query(
+      `SELECT created_at, id FROM leads TABLESAMPLE SYSTEM (2) WHERE entity_id = $1 LIMIT 400`,
+      [main],
+    )
   ).rows.map((r) => encodeCursor(r.created_at, r.id));
   const common = (
     await db.query(
@@ -460,7 +635,9 @@ async function samples(db, entities) {
       break;
     }
   }
-  const counts = (await db.query(`SELECT count(*)::int AS n FROM leads WHERE entity_id = $1`, [main])).rows[0].n;
+  const counts = (
+    await db.query(`SELECT count(*)::int AS n FROM leads WHERE entity_id = $1`, [main])
+  ).rows[0].n;
   const total = (await db.query(`SELECT count(*)::int AS n FROM leads`)).rows[0].n;
   if (!absent) throw new Error('no absent 3-letter fragment found among the candidates');
   return { ids, cursors: positions, common, absent, mainLeads: counts, totalLeads: total };
@@ -477,17 +654,37 @@ async function explainAll(db, entities, s, userId) {
     deepCursor: [SQL.cursorPage, [entities.main, first[0], first[1], 21]],
     statusFilter: [SQL.statusPage, [entities.main, 'REACHED_OUT', 21]],
     membershipsOfMe: [SQL.myMemberships, [userId]],
-    'searchCommon (step 1: newest window)': [SQL.searchWindow, [entities.main, likePattern(s.common), 21]],
-    'searchCommon (step 2: trigram matches, only when step 1 finds < 21)': [SQL.searchMatches, [entities.main, likePattern(s.common), 21]],
-    'searchAbsent (step 1: newest window)': [SQL.searchWindow, [entities.main, likePattern(s.absent), 21]],
-    'searchAbsent (step 2: trigram matches)': [SQL.searchMatches, [entities.main, likePattern(s.absent), 21]],
+    'searchCommon (step 1: newest window)': [
+      SQL.searchWindow,
+      [entities.main, likePattern(s.common), 21],
+    ],
+    'searchCommon (step 2: trigram matches, only when step 1 finds < 21)': [
+      SQL.searchMatches,
+      [entities.main, likePattern(s.common), 21],
+    ],
+    'searchAbsent (step 1: newest window)': [
+      SQL.searchWindow,
+      [entities.main, likePattern(s.absent), 21],
+    ],
+    'searchAbsent (step 2: trigram matches)': [
+      SQL.searchMatches,
+      [entities.main, likePattern(s.absent), 21],
+    ],
   };
   for (const [name, [text, values]] of Object.entries(queries)) {
     const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
     plans[name] = rows.map((r) => r['QUERY PLAN']).join('\n');
   }
   await db.query('BEGIN');
-  const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${SQL.createLead}`, [randomUUID(), entities.writes, 'Plan', 'Check', `plan-${Date.now()}@example.com`, null, new Date()]);
+  const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${SQL.createLead}`, [
+    randomUUID(),
+    entities.writes,
+    'Plan',
+    'Check',
+    `plan-${Date.now()}@example.com`,
+    null,
+    new Date(),
+  ]);
   await db.query('ROLLBACK');
   plans.createLead = rows.map((r) => r['QUERY PLAN']).join('\n');
   return plans;
@@ -501,17 +698,58 @@ function scenarios(ctx) {
   return [
     { name: 'health/live', path: '/health/live', bare: true },
     { name: 'auth/me', path: '/v1/auth/me', headers: auth, bare: true },
-    { name: 'lead by id', paths: ctx.s.ids.map((id) => `${leads}/${id}`), headers: auth, bare: true, target: true, cluster: true },
-    { name: 'leads first page', path: `${leads}?limit=20`, headers: auth, bare: true, target: true, cluster: true },
-    { name: 'leads deep cursor', paths: ctx.s.cursors.map((c) => `${leads}?limit=20&cursor=${c}`), headers: auth, bare: true },
-    { name: 'leads status filter', path: `${leads}?limit=20&status=REACHED_OUT`, headers: auth, bare: true },
-    { name: `leads search common (${ctx.s.common})`, key: 'search common', path: `${leads}?limit=20&search=${ctx.s.common}`, headers: auth, bare: true },
-    { name: `leads search absent (${ctx.s.absent})`, key: 'search absent', path: `${leads}?limit=20&search=${ctx.s.absent}`, headers: auth, bare: true },
+    {
+      name: 'lead by id',
+      paths: ctx.s.ids.map((id) => `${leads}/${id}`),
+      headers: auth,
+      bare: true,
+      target: true,
+      cluster: true,
+    },
+    {
+      name: 'leads first page',
+      path: `${leads}?limit=20`,
+      headers: auth,
+      bare: true,
+      target: true,
+      cluster: true,
+    },
+    {
+      name: 'leads deep cursor',
+      paths: ctx.s.cursors.map((c) => `${leads}?limit=20&cursor=${c}`),
+      headers: auth,
+      bare: true,
+    },
+    {
+      name: 'leads status filter',
+      path: `${leads}?limit=20&status=REACHED_OUT`,
+      headers: auth,
+      bare: true,
+    },
+    {
+      name: `leads search common (${ctx.s.common})`,
+      key: 'search common',
+      path: `${leads}?limit=20&search=${ctx.s.common}`,
+      headers: auth,
+      bare: true,
+    },
+    {
+      name: `leads search absent (${ctx.s.absent})`,
+      key: 'search absent',
+      path: `${leads}?limit=20&search=${ctx.s.absent}`,
+      headers: auth,
+      bare: true,
+    },
     {
       name: 'lead create',
       method: 'POST',
       path: `/v1/entities/${ctx.entities.writes}/leads`,
-      body: { firstName: 'Bench', lastName: 'Writer', email: 'x@example.com', notes: 'created by the bench' },
+      body: {
+        firstName: 'Bench',
+        lastName: 'Writer',
+        email: 'x@example.com',
+        notes: 'created by the bench',
+      },
       uniqueEmail: true,
       headers: auth,
       bare: true,
@@ -519,7 +757,14 @@ function scenarios(ctx) {
       write: true,
       cluster: true,
     },
-    { name: 'login (scrypt)', method: 'POST', path: '/v1/auth/login', body: { login: USER.email, password: USER.password }, conns: [4], write: true },
+    {
+      name: 'login (scrypt)',
+      method: 'POST',
+      path: '/v1/auth/login',
+      body: { login: USER.email, password: USER.password },
+      conns: [4],
+      write: true,
+    },
   ].filter((sc) => !ONLY || ONLY.has(sc.key || sc.name));
 }
 
@@ -551,54 +796,110 @@ async function measure(results, sc, server, kind, conns) {
 // ---------------------------------------------------------------- report
 
 function evaluate(results) {
-  const find = (scenario, server, conns) => results.runs.find((r) => r.scenario === scenario && r.server === server && r.conns === conns);
+  const find = (scenario, server, conns) =>
+    results.runs.find((r) => r.scenario === scenario && r.server === server && r.conns === conns);
   const checks = [];
   for (const scenario of ['lead by id', 'leads first page', 'lead create']) {
     const a = find(scenario, 'app', 50);
     const b = find(scenario, 'bare', 50);
     if (!a || !b) continue;
     const ratio = a.reqPerSec / b.reqPerSec;
-    checks.push({ target: `${scenario}: app ≥ 0.70 × bare req/s (50 conns)`, value: +ratio.toFixed(2), met: ratio >= 0.7 });
+    checks.push({
+      target: `${scenario}: app ≥ 0.70 × bare req/s (50 conns)`,
+      value: +ratio.toFixed(2),
+      met: ratio >= 0.7,
+    });
     const p99 = a.latencyMs.p99 / b.latencyMs.p99;
-    checks.push({ target: `${scenario}: app p99 ≤ 1.5 × bare p99 (50 conns)`, value: +p99.toFixed(2), met: p99 <= 1.5 });
+    checks.push({
+      target: `${scenario}: app p99 ≤ 1.5 × bare p99 (50 conns)`,
+      value: +p99.toFixed(2),
+      met: p99 <= 1.5,
+    });
   }
-  for (const r of results.runs.filter((x) => x.server === 'app' && x.conns === 10 && !/create|login/.test(x.scenario))) {
-    checks.push({ target: `${r.scenario}: p99 < 50 ms at 10 conns`, value: r.latencyMs.p99, met: r.latencyMs.p99 < 50 });
+  for (const r of results.runs.filter(
+    (x) => x.server === 'app' && x.conns === 10 && !/create|login/.test(x.scenario),
+  )) {
+    checks.push({
+      target: `${r.scenario}: p99 < 50 ms at 10 conns`,
+      value: r.latencyMs.p99,
+      met: r.latencyMs.p99 < 50,
+    });
   }
-  const errored = results.runs.filter((x) => x.server === 'app' && x.errors + x.timeouts + x.non2xx > 0);
-  checks.push({ target: 'no errors or non-2xx (app, every scenario)', value: errored.map((x) => `${x.scenario}@${x.conns}`).join(', ') || 'none', met: errored.length === 0 });
+  const errored = results.runs.filter(
+    (x) => x.server === 'app' && x.errors + x.timeouts + x.non2xx > 0,
+  );
+  checks.push({
+    target: 'no errors or non-2xx (app, every scenario)',
+    value: errored.map((x) => `${x.scenario}@${x.conns}`).join(', ') || 'none',
+    met: errored.length === 0,
+  });
   for (const conns of CONNS) {
     const f = find('leads first page', 'app', conns);
     const d = find('leads deep cursor', 'app', conns);
     if (f && d) {
       const ratio = d.latencyMs.p50 / f.latencyMs.p50;
-      checks.push({ target: `deep cursor p50 within 20% of first page p50 (${conns} conns)`, value: +ratio.toFixed(2), met: ratio <= 1.2 });
+      checks.push({
+        target: `deep cursor p50 within 20% of first page p50 (${conns} conns)`,
+        value: +ratio.toFixed(2),
+        met: ratio <= 1.2,
+      });
     }
   }
   const rss = Math.max(0, ...results.runs.filter((x) => x.server === 'app').map((x) => x.rssMaxMb));
   checks.push({ target: 'app RSS under load < 250 MB', value: rss, met: rss < 250 });
   const cold = results.coldStartMs.app;
-  if (cold) checks.push({ target: 'cold start to /health/ready < 1.5 s (median)', value: cold.median, met: cold.median < 1500 });
+  if (cold)
+    checks.push({
+      target: 'cold start to /health/ready < 1.5 s (median)',
+      value: cold.median,
+      met: cold.median < 1500,
+    });
   return checks;
 }
 
 function printTable(results) {
-  const bareOf = (r) => results.runs.find((b) => b.server === 'bare' && b.scenario === r.scenario && b.conns === r.conns);
-  const appOf = (r) => results.runs.find((b) => b.server === 'app' && b.scenario === r.scenario && b.conns === r.conns);
+  const bareOf = (r) =>
+    results.runs.find(
+      (b) => b.server === 'bare' && b.scenario === r.scenario && b.conns === r.conns,
+    );
+  const appOf = (r) =>
+    results.runs.find(
+      (b) => b.server === 'app' && b.scenario === r.scenario && b.conns === r.conns,
+    );
   const lines = [];
   const row = (cells) => lines.push(`| ${cells.join(' | ')} |`);
-  row(['scenario', 'server', 'conns', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'err/non2xx', 'RSS MB', 'ELD p99 ms', 'CPU µs/req', '÷ baseline (req/s, p99)']);
+  row([
+    'scenario',
+    'server',
+    'conns',
+    'req/s',
+    'p50 ms',
+    'p90 ms',
+    'p99 ms',
+    'err/non2xx',
+    'RSS MB',
+    'ELD p99 ms',
+    'CPU µs/req',
+    '÷ baseline (req/s, p99)',
+  ]);
   row(['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '---']);
   const order = [...results.runs].sort((a, b) => {
     const s = (x) => results.scenarioOrder.indexOf(x.scenario);
-    return s(a) - s(b) || b.conns - a.conns || ['app', 'bare', 'cluster'].indexOf(a.server) - ['app', 'bare', 'cluster'].indexOf(b.server);
+    return (
+      s(a) - s(b) ||
+      b.conns - a.conns ||
+      ['app', 'bare', 'cluster'].indexOf(a.server) - ['app', 'bare', 'cluster'].indexOf(b.server)
+    );
   });
   for (const r of order) {
     const base = r.server === 'bare' ? null : bareOf(r);
-    let ratio = base ? `${(r.reqPerSec / base.reqPerSec).toFixed(2)}, ${(r.latencyMs.p99 / base.latencyMs.p99).toFixed(2)}` : '';
+    let ratio = base
+      ? `${(r.reqPerSec / base.reqPerSec).toFixed(2)}, ${(r.latencyMs.p99 / base.latencyMs.p99).toFixed(2)}`
+      : '';
     if (r.server === 'cluster') {
       const single = appOf(r);
-      if (single) ratio += `${ratio ? '; ' : ''}÷ single ${(r.reqPerSec / single.reqPerSec).toFixed(2)}`;
+      if (single)
+        ratio += `${ratio ? '; ' : ''}÷ single ${(r.reqPerSec / single.reqPerSec).toFixed(2)}`;
     }
     row([
       r.label,
@@ -627,7 +928,9 @@ async function main() {
   build();
   await ensureDatabase();
   const probe = ['-r', join(__dirname, 'probe.js')];
-  const profile = flag('profile') ? ['--cpu-prof', `--cpu-prof-dir=${join(__dirname, 'results')}`] : [];
+  const profile = flag('profile')
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(__dirname, 'results')}`]
+    : [];
   // --app-flags '--max-semi-space-size=8 …': extra node/V8 flags for the app, to try them under load.
   const appFlags = (option('app-flags') ?? '').split(' ').filter(Boolean);
   const appArgs = [...probe, ...profile, ...appFlags, join(DIST, 'src', 'main.js')];
@@ -636,15 +939,32 @@ async function main() {
     date: new Date().toISOString(),
     commit: (() => {
       try {
-        return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+        return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+          cwd: ROOT,
+          encoding: 'utf8',
+        }).trim();
       } catch {
         return null;
       }
     })(),
     mode: QUICK ? 'quick' : 'full',
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, platform: `${os.type()} ${os.release()}` },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      node: process.version,
+      platform: `${os.type()} ${os.release()}`,
+    },
     note: 'autocannon, the servers, PostgreSQL and Redis all share the same cores of this machine; absolute figures are for this machine only, compare ratios to the bare baseline measured in the same run',
-    settings: { warmupSec: WARMUP_SEC, durationSec: DURATION_SEC, conns: CONNS, pipelining: 1, database: DB_NAME, redis: !!REDIS_URL, dbPool: PROD_POOL, node_env: 'production' },
+    settings: {
+      warmupSec: WARMUP_SEC,
+      durationSec: DURATION_SEC,
+      conns: CONNS,
+      pipelining: 1,
+      database: DB_NAME,
+      redis: !!REDIS_URL,
+      dbPool: PROD_POOL,
+      node_env: 'production',
+    },
     data: {},
     coldStartMs: {},
     idleRssMb: {},
@@ -652,7 +972,12 @@ async function main() {
     runs: [],
   };
 
-  let app = await startServer('app', appArgs, appEnv({ DB_MIGRATE_ON_START: 'true' }), '/health/ready');
+  let app = await startServer(
+    'app',
+    appArgs,
+    appEnv({ DB_MIGRATE_ON_START: 'true' }),
+    '/health/ready',
+  );
   const db = new Client({ connectionString: DATABASE_URL });
   await db.connect();
   let bare;
@@ -667,12 +992,22 @@ async function main() {
     await db.query('VACUUM (ANALYZE) leads');
     await db.query('ANALYZE');
     const s = await samples(db, entities);
-    results.data = { ...results.data, mainEntity: entities.main, mainEntityLeads: s.mainLeads, totalLeads: s.totalLeads, searchCommon: s.common, searchAbsent: s.absent };
-    log(`data: ${s.mainLeads.toLocaleString()} leads in the main entity, ${s.totalLeads.toLocaleString()} in all; search fragments "${s.common}" (common), "${s.absent}" (absent)`);
+    results.data = {
+      ...results.data,
+      mainEntity: entities.main,
+      mainEntityLeads: s.mainLeads,
+      totalLeads: s.totalLeads,
+      searchCommon: s.common,
+      searchAbsent: s.absent,
+    };
+    log(
+      `data: ${s.mainLeads.toLocaleString()} leads in the main entity, ${s.totalLeads.toLocaleString()} in all; search fragments "${s.common}" (common), "${s.absent}" (absent)`,
+    );
     results.plans = await explainAll(db, entities, s, user.userId);
     if (flag('prepare')) {
       log('--prepare: data ready, plans recorded; not measuring');
-      for (const [name, plan] of Object.entries(results.plans)) process.stdout.write(`\n-- ${name}\n${plan}\n`);
+      for (const [name, plan] of Object.entries(results.plans))
+        process.stdout.write(`\n-- ${name}\n${plan}\n`);
       return;
     }
 
@@ -680,17 +1015,32 @@ async function main() {
     await stopServer(app);
     const colds = [];
     for (let i = 0; i < 3; i++) {
-      const probeApp = await startServer('app', [join(DIST, 'src', 'main.js')], appEnv(), '/health/ready');
+      const probeApp = await startServer(
+        'app',
+        [join(DIST, 'src', 'main.js')],
+        appEnv(),
+        '/health/ready',
+      );
       colds.push(Math.round(probeApp.coldStartMs));
       await stopServer(probeApp);
     }
     results.coldStartMs.app = { runs: colds, median: [...colds].sort((a, b) => a - b)[1] };
     app = await startServer('app', appArgs, appEnv(), '/health/ready');
-    bare = await startServer('bare', [...probe, join(__dirname, 'baseline', 'server.js')], { DATABASE_URL, JWT_SECRET, DATABASE_POOL_SIZE: String(PROD_POOL) }, '/health/live');
-    results.coldStartMs.bare = { runs: [Math.round(bare.coldStartMs)], median: Math.round(bare.coldStartMs) };
+    bare = await startServer(
+      'bare',
+      [...probe, join(__dirname, 'baseline', 'server.js')],
+      { DATABASE_URL, JWT_SECRET, DATABASE_POOL_SIZE: String(PROD_POOL) },
+      '/health/live',
+    );
+    results.coldStartMs.bare = {
+      runs: [Math.round(bare.coldStartMs)],
+      median: Math.round(bare.coldStartMs),
+    };
     await sleep(1000);
     results.idleRssMb = { app: rssMb(app.child.pid), bare: rssMb(bare.child.pid) };
-    log(`cold start app ${colds.join('/')} ms, bare ${results.coldStartMs.bare.median} ms; idle RSS app ${results.idleRssMb.app} MB, bare ${results.idleRssMb.bare} MB`);
+    log(
+      `cold start app ${colds.join('/')} ms, bare ${results.coldStartMs.bare.median} ms; idle RSS app ${results.idleRssMb.app} MB, bare ${results.idleRssMb.bare} MB`,
+    );
 
     const ctx = { token: user.token, entities, s };
     const list = scenarios(ctx);
@@ -706,12 +1056,23 @@ async function main() {
 
     if (!flag('no-cluster')) {
       const workers = os.availableParallelism();
-      const cluster = await startServer('cluster', [...probe, join(DIST, 'src', 'cluster.js')], appEnv({ WEB_CONCURRENCY: String(workers) }), '/health/ready');
-      results.coldStartMs.cluster = { runs: [Math.round(cluster.coldStartMs)], median: Math.round(cluster.coldStartMs), note: 'to the first worker ready' };
+      const cluster = await startServer(
+        'cluster',
+        [...probe, join(DIST, 'src', 'cluster.js')],
+        appEnv({ WEB_CONCURRENCY: String(workers) }),
+        '/health/ready',
+      );
+      results.coldStartMs.cluster = {
+        runs: [Math.round(cluster.coldStartMs)],
+        median: Math.round(cluster.coldStartMs),
+        note: 'to the first worker ready',
+      };
       // The other workers fork once the first one listens: measure only once all have started.
-      if (!(await waitSettled(cluster.child.pid, workers + 1))) log('cluster did not settle in 30 s; measuring anyway');
+      if (!(await waitSettled(cluster.child.pid, workers + 1)))
+        log('cluster did not settle in 30 s; measuring anyway');
       results.settings.clusterWorkers = workers;
-      for (const sc of list.filter((x) => x.cluster)) await measure(results, sc, cluster, 'cluster', 50);
+      for (const sc of list.filter((x) => x.cluster))
+        await measure(results, sc, cluster, 'cluster', 50);
       await stopServer(cluster);
     }
   } finally {
@@ -722,12 +1083,21 @@ async function main() {
 
   results.targets = evaluate(results);
   results.elapsedSec = Math.round((Date.now() - started) / 1000);
-  const file = join(__dirname, 'results', `${results.date.slice(0, 10)}${QUICK ? '-quick' : ''}${ONLY ? '-subset' : ''}.json`);
+  const file = join(
+    __dirname,
+    'results',
+    `${results.date.slice(0, 10)}${QUICK ? '-quick' : ''}${ONLY ? '-subset' : ''}.json`,
+  );
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   const table = printTable(results);
-  process.stdout.write(`\nCornerstone bench (${results.mode}, commit ${results.commit}) — ${results.note}\n\n${table}\n\n`);
-  process.stdout.write(`cold start to ready: app median ${results.coldStartMs.app?.median} ms, bare ${results.coldStartMs.bare?.median} ms${results.coldStartMs.cluster ? `, cluster ${results.coldStartMs.cluster.median} ms` : ''}; idle RSS app ${results.idleRssMb.app} MB, bare ${results.idleRssMb.bare} MB\n\n`);
-  for (const t of results.targets) process.stdout.write(`${t.met ? 'MET   ' : 'MISSED'} ${t.target}: ${t.value}\n`);
+  process.stdout.write(
+    `\nCornerstone bench (${results.mode}, commit ${results.commit}) — ${results.note}\n\n${table}\n\n`,
+  );
+  process.stdout.write(
+    `cold start to ready: app median ${results.coldStartMs.app?.median} ms, bare ${results.coldStartMs.bare?.median} ms${results.coldStartMs.cluster ? `, cluster ${results.coldStartMs.cluster.median} ms` : ''}; idle RSS app ${results.idleRssMb.app} MB, bare ${results.idleRssMb.bare} MB\n\n`,
+  );
+  for (const t of results.targets)
+    process.stdout.write(`${t.met ? 'MET   ' : 'MISSED'} ${t.target}: ${t.value}\n`);
   process.stdout.write(`\nwritten ${file} (${results.elapsedSec} s)\n`);
 }
 

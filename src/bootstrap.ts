@@ -54,29 +54,46 @@ const SECURITY_HEADERS: HelmetOptions = {
 };
 
 /** The app, fully configured but not listening: used by main.ts, the CLI-free tests and the bench. */
-export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: AppConfig,
+  options: AppOptions = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     genReqId: requestId,
     loggerInstance: rootLogger(config),
     // Fastify's own two lines per request are off: registerRequestLogging writes one.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'requestId',
+    }),
     trustProxy: config.env === 'production' ? true : false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
-    bufferLogs: true,
-    bodyParser: false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, options),
+    adapter,
+    {
+      bufferLogs: true,
+      bodyParser: false,
+      abortOnError: false,
+    },
+  );
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
 
   registerJsonBodyParser(fastify, config.http.bodyLimitBytes);
   await app.register(multipart as never, {
-    limits: { fileSize: config.uploads.maxBytes, files: 1, fields: 20, fieldSize: 16 * 1024, parts: 25, headerPairs: 200 },
+    limits: {
+      fileSize: config.uploads.maxBytes,
+      files: 1,
+      fields: 20,
+      fieldSize: 16 * 1024,
+      parts: 25,
+      headerPairs: 200,
+    },
     throwFileSizeLimit: true,
   });
   const security = securityHeaders(SECURITY_HEADERS);

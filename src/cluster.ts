@@ -24,7 +24,10 @@ const MAX_RESTART_DELAY_MS = 5_000;
 function runPrimary(): void {
   const config = readConfig();
   const size = config.cluster.workers ?? availableParallelism();
-  const log = (line: string) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, context: 'Cluster', msg: line })}\n`);
+  const log = (line: string) =>
+    process.stdout.write(
+      `${JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, context: 'Cluster', msg: line })}\n`,
+    );
   let stopping = false;
   let failed = false;
   let quickDeaths = 0;
@@ -59,7 +62,9 @@ function runPrimary(): void {
     }
     quickDeaths = lived < RESTART_WINDOW_MS ? quickDeaths + 1 : 0;
     const delay = Math.min(100 * 2 ** quickDeaths, MAX_RESTART_DELAY_MS);
-    log(`worker ${worker.process.pid} died (${signal ?? `exit ${code}`}); replacing it in ${delay} ms`);
+    log(
+      `worker ${worker.process.pid} died (${signal ?? `exit ${code}`}); replacing it in ${delay} ms`,
+    );
     setTimeout(() => {
       if (!stopping) fork();
     }, delay).unref();
@@ -72,10 +77,13 @@ function runPrimary(): void {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
     if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
     // Workers bound their own drain; this only catches a worker that hangs past it.
-    setTimeout(() => {
-      log('workers did not exit in time; exiting');
-      process.exit(1);
-    }, config.http.shutdownTimeoutMs + config.http.shutdownDelayMs + 5_000).unref();
+    setTimeout(
+      () => {
+        log('workers did not exit in time; exiting');
+        process.exit(1);
+      },
+      config.http.shutdownTimeoutMs + config.http.shutdownDelayMs + 5_000,
+    ).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

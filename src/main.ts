@@ -25,7 +25,9 @@ export async function start(config: AppConfig = readConfig()): Promise<void> {
   const app = await createApp(config);
   const log = new Logger('Main');
   await app.listen({ port: config.http.port, host: config.http.host });
-  log.log(`Cornerstone listening on http://localhost:${config.http.port} (docs at /docs, ${config.database.kind})`);
+  log.log(
+    `Cornerstone listening on http://localhost:${config.http.port} (docs at /docs, ${config.database.kind})`,
+  );
 
   /**
    * SIGTERM/SIGINT: readiness turns 503, the server stops accepting and finishes in-flight
@@ -38,12 +40,17 @@ export async function start(config: AppConfig = readConfig()): Promise<void> {
     stopping = true;
     log.log(`${signal} received: draining`);
     app.get(ShutdownState).draining = true;
-    if (config.http.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.http.shutdownDelayMs));
-    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), config.http.shutdownTimeoutMs).unref());
-    const result = await Promise.race([app.close().then(() => 'closed' as const), timeout]).catch((error) => {
-      log.error(`Shutdown failed: ${(error as Error).message}`);
-      return 'failed' as const;
-    });
+    if (config.http.shutdownDelayMs > 0)
+      await new Promise((r) => setTimeout(r, config.http.shutdownDelayMs));
+    const timeout = new Promise<'timeout'>((r) =>
+      setTimeout(() => r('timeout'), config.http.shutdownTimeoutMs).unref(),
+    );
+    const result = await Promise.race([app.close().then(() => 'closed' as const), timeout]).catch(
+      (error) => {
+        log.error(`Shutdown failed: ${(error as Error).message}`);
+        return 'failed' as const;
+      },
+    );
     if (result !== 'closed') log.warn(`Shutdown ${result}; exiting anyway`);
     process.exit(result === 'closed' ? 0 : 1);
   };

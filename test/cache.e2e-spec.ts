@@ -32,7 +32,8 @@ const describeWithRedis = redisUrl ? describe : describe.skip;
 
 describeWithRedis('cache: two instances sharing Redis (needs TEST_REDIS_URL)', () => {
   const prefix = `cs-test-${randomBytes(4).toString('hex')}:`;
-  const make = () => new CacheService(loadConfig({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix }));
+  const make = () =>
+    new CacheService(loadConfig({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix }));
   const a = make();
   const b = make();
   const until = async (check: () => Promise<boolean>) => {
@@ -41,7 +42,13 @@ describeWithRedis('cache: two instances sharing Redis (needs TEST_REDIS_URL)', (
 
   beforeAll(async () => {
     await Promise.all([a.onModuleInit(), b.onModuleInit()]);
-    await until(async () => (await a.ping()).store === 'memory+redis' && a.health().store === 'memory+redis' && (a.health() as { redis: string }).redis === 'up' && (b.health() as { redis: string }).redis === 'up');
+    await until(
+      async () =>
+        (await a.ping()).store === 'memory+redis' &&
+        a.health().store === 'memory+redis' &&
+        (a.health() as { redis: string }).redis === 'up' &&
+        (b.health() as { redis: string }).redis === 'up',
+    );
     await new Promise((r) => setTimeout(r, 100)); // subscribers connected
   });
   afterAll(async () => {
@@ -58,7 +65,7 @@ describeWithRedis('cache: two instances sharing Redis (needs TEST_REDIS_URL)', (
     expect(await b.get('user:1')).toEqual({ name: 'Ada' });
   });
 
-  it('drops the other instance\'s memory copy when a key is deleted', async () => {
+  it("drops the other instance's memory copy when a key is deleted", async () => {
     await a.set('user:2', { v: 1 });
     expect(await b.get('user:2')).toEqual({ v: 1 }); // b now holds it in memory too
     await a.del('user:2');

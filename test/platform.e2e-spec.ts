@@ -25,7 +25,9 @@ describe('platform: health, docs, errors', () => {
   it('serves the OpenAPI document listing the health routes outside /v1', async () => {
     const res = await t.http.get('/docs-json').expect(200);
     expect(res.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/health', '/health/live', '/health/ready']));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/health', '/health/live', '/health/ready']),
+    );
     expect(res.body.components.securitySchemes).toHaveProperty('bearer');
     expect(res.body.components.securitySchemes).toHaveProperty('api-key');
   });
@@ -38,14 +40,21 @@ describe('platform: health, docs, errors', () => {
   it('echoes a sane X-Request-Id and makes one otherwise', async () => {
     const given = await t.http.get('/health/live').set('X-Request-Id', 'abc-123').expect(200);
     expect(given.headers['x-request-id']).toBe('abc-123');
-    const made = await t.http.get('/health/live').set('X-Request-Id', 'bad id with spaces').expect(200);
+    const made = await t.http
+      .get('/health/live')
+      .set('X-Request-Id', 'bad id with spaces')
+      .expect(200);
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('answers an unknown route with a problem+json 404', async () => {
     const res = await t.http.get('/v1/nothing-here').expect(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ type: '/problems/not-found', status: 404, instance: '/v1/nothing-here' });
+    expect(res.body).toMatchObject({
+      type: '/problems/not-found',
+      status: 404,
+      instance: '/v1/nothing-here',
+    });
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
   });
 

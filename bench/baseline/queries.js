@@ -55,7 +55,11 @@ function leadJson(row) {
     reachedOutAt: iso(row.reached_out_at),
     notes: row.notes,
     resume: row.resume_path
-      ? { contentType: row.resume_content_type, size: row.resume_size, fileName: row.resume_file_name }
+      ? {
+          contentType: row.resume_content_type,
+          size: row.resume_size,
+          fileName: row.resume_file_name,
+        }
       : null,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
@@ -86,7 +90,8 @@ function decodeCursor(cursor) {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     const createdAt = new Date(String(at));
-    if (typeof at !== 'string' || Number.isNaN(createdAt.getTime()) || !UUID.test(String(id))) return null;
+    if (typeof at !== 'string' || Number.isNaN(createdAt.getTime()) || !UUID.test(String(id)))
+      return null;
     return { createdAt, id: String(id).toLowerCase() };
   } catch {
     return null;
@@ -100,4 +105,14 @@ function likePattern(term) {
   return `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-module.exports = { SEARCH_WINDOW, SQL, LEAD_COLUMNS, leadJson, userJson, encodeCursor, decodeCursor, likePattern, UUID };
+module.exports = {
+  SEARCH_WINDOW,
+  SQL,
+  LEAD_COLUMNS,
+  leadJson,
+  userJson,
+  encodeCursor,
+  decodeCursor,
+  likePattern,
+  UUID,
+};

@@ -11,7 +11,15 @@
 const http = require('node:http');
 const { createHmac, randomUUID, timingSafeEqual } = require('node:crypto');
 const { Pool } = require('pg');
-const { SQL, leadJson, userJson, encodeCursor, decodeCursor, likePattern, UUID } = require('./queries');
+const {
+  SQL,
+  leadJson,
+  userJson,
+  encodeCursor,
+  decodeCursor,
+  likePattern,
+  UUID,
+} = require('./queries');
 
 const secret = process.env.JWT_SECRET;
 if (!secret) {
@@ -33,7 +41,8 @@ function send(res, status, body) {
   res.end(json);
 }
 
-const problem = (res, status, title, detail) => send(res, status, { type: 'about:blank', title, status, detail });
+const problem = (res, status, title, detail) =>
+  send(res, status, { type: 'about:blank', title, status, detail });
 
 /** The `sub` of a valid, unexpired HS256 token, or null. */
 function verifyJwt(header) {
@@ -48,8 +57,11 @@ function verifyJwt(header) {
   try {
     const head = JSON.parse(Buffer.from(token.slice(0, dot1), 'base64url').toString('utf8'));
     if (head.alg !== 'HS256') return null;
-    const claims = JSON.parse(Buffer.from(token.slice(dot1 + 1, dot2), 'base64url').toString('utf8'));
-    if (typeof claims.sub !== 'string' || (claims.exp && claims.exp * 1000 < Date.now())) return null;
+    const claims = JSON.parse(
+      Buffer.from(token.slice(dot1 + 1, dot2), 'base64url').toString('utf8'),
+    );
+    if (typeof claims.sub !== 'string' || (claims.exp && claims.exp * 1000 < Date.now()))
+      return null;
     return claims.sub;
   } catch {
     return null;
@@ -57,7 +69,11 @@ function verifyJwt(header) {
 }
 
 async function member(userId, entityId) {
-  const { rows } = await pool.query({ name: 'membership', text: SQL.membership, values: [userId, entityId] });
+  const { rows } = await pool.query({
+    name: 'membership',
+    text: SQL.membership,
+    values: [userId, entityId],
+  });
   return rows.length > 0;
 }
 
@@ -95,7 +111,8 @@ function validLead(body) {
 async function listLeads(res, entityId, query) {
   const limitRaw = query.get('limit');
   const limit = limitRaw === null ? 20 : Number(limitRaw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) return problem(res, 400, 'Bad Request', 'limit must be 1..100');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    return problem(res, 400, 'Bad Request', 'limit must be 1..100');
   const cursorRaw = query.get('cursor');
   const status = query.get('status');
   const search = query.get('search');
@@ -103,23 +120,40 @@ async function listLeads(res, entityId, query) {
   if (cursorRaw) {
     const cursor = decodeCursor(cursorRaw);
     if (!cursor) return problem(res, 400, 'Bad Request', 'cursor is not a valid cursor');
-    result = await pool.query({ name: 'cursorPage', text: SQL.cursorPage, values: [entityId, cursor.createdAt, cursor.id, limit + 1] });
+    result = await pool.query({
+      name: 'cursorPage',
+      text: SQL.cursorPage,
+      values: [entityId, cursor.createdAt, cursor.id, limit + 1],
+    });
   } else if (status) {
-    if (status !== 'PENDING' && status !== 'REACHED_OUT') return problem(res, 400, 'Bad Request', 'bad status');
-    result = await pool.query({ name: 'statusPage', text: SQL.statusPage, values: [entityId, status, limit + 1] });
+    if (status !== 'PENDING' && status !== 'REACHED_OUT')
+      return problem(res, 400, 'Bad Request', 'bad status');
+    result = await pool.query({
+      name: 'statusPage',
+      text: SQL.statusPage,
+      values: [entityId, status, limit + 1],
+    });
   } else if (search) {
     if (search.length > 100) return problem(res, 400, 'Bad Request', 'search too long');
     const values = [entityId, likePattern(search), limit + 1];
     result = await pool.query({ name: 'searchWindow', text: SQL.searchWindow, values });
-    if (result.rows.length <= limit) result = await pool.query({ name: 'searchMatches', text: SQL.searchMatches, values });
+    if (result.rows.length <= limit)
+      result = await pool.query({ name: 'searchMatches', text: SQL.searchMatches, values });
   } else {
-    result = await pool.query({ name: 'firstPage', text: SQL.firstPage, values: [entityId, limit + 1] });
+    result = await pool.query({
+      name: 'firstPage',
+      text: SQL.firstPage,
+      values: [entityId, limit + 1],
+    });
   }
   const rows = result.rows;
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
-  send(res, 200, { items: page.map(leadJson), nextCursor: more && last ? encodeCursor(last.created_at, last.id) : null });
+  send(res, 200, {
+    items: page.map(leadJson),
+    nextCursor: more && last ? encodeCursor(last.created_at, last.id) : null,
+  });
 }
 
 async function handle(req, res) {
@@ -134,8 +168,13 @@ async function handle(req, res) {
       pool.query({ name: 'me', text: SQL.me, values: [userId] }),
       pool.query({ name: 'myMemberships', text: SQL.myMemberships, values: [userId] }),
     ]);
-    if (user.rows.length === 0) return problem(res, 401, 'Unauthorized', 'Invalid or expired credentials');
-    const list = memberships.rows.map((m) => ({ entityId: m.entity_id, entityName: m.entity_name, role: m.role }));
+    if (user.rows.length === 0)
+      return problem(res, 401, 'Unauthorized', 'Invalid or expired credentials');
+    const list = memberships.rows.map((m) => ({
+      entityId: m.entity_id,
+      entityName: m.entity_name,
+      role: m.role,
+    }));
     return send(res, 200, { ...userJson(user.rows[0]), memberships: list });
   }
   if (parts[1] !== 'v1' || parts[2] !== 'entities' || parts[4] !== 'leads' || parts.length > 6) {
@@ -150,10 +189,17 @@ async function handle(req, res) {
     if (req.method !== 'GET') return problem(res, 405, 'Method Not Allowed', '');
     const leadId = parts[5].toLowerCase();
     if (!UUID.test(leadId)) return problem(res, 400, 'Bad Request', 'leadId must be a UUID');
-    const { rows } = await pool.query({ name: 'leadById', text: SQL.leadById, values: [entityId, leadId] });
-    return rows.length ? send(res, 200, leadJson(rows[0])) : problem(res, 404, 'Not Found', 'Lead not found');
+    const { rows } = await pool.query({
+      name: 'leadById',
+      text: SQL.leadById,
+      values: [entityId, leadId],
+    });
+    return rows.length
+      ? send(res, 200, leadJson(rows[0]))
+      : problem(res, 404, 'Not Found', 'Lead not found');
   }
-  if (req.method === 'GET') return listLeads(res, entityId, new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)));
+  if (req.method === 'GET')
+    return listLeads(res, entityId, new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)));
   if (req.method === 'POST') {
     if (!String(req.headers['content-type'] || '').startsWith('application/json')) {
       return problem(res, 415, 'Unsupported Media Type', 'send application/json');

@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class Identity1795710936645 implements MigrationInterface {
-    name = 'Identity1795710936645'
+  name = 'Identity1795710936645';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "users" (
                 "id" uuid NOT NULL,
                 "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT ('now'::text)::timestamp(3) with time zone,
@@ -22,19 +22,19 @@ export class Identity1795710936645 implements MigrationInterface {
                 CONSTRAINT "PK_a3ffb1c0c8416b9fc6f907b7433" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "uq_users_email" ON "users" ("email")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "uq_users_username" ON "users" ("username")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "uq_users_workos_user_id" ON "users" ("workos_user_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "uq_users_google_id" ON "users" ("google_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "entities" (
                 "id" uuid NOT NULL,
                 "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT ('now'::text)::timestamp(3) with time zone,
@@ -45,10 +45,10 @@ export class Identity1795710936645 implements MigrationInterface {
                 CONSTRAINT "PK_8640855ae82083455cbb806173d" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "uq_entities_slug" ON "entities" ("slug")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "user_memberships" (
                 "id" uuid NOT NULL,
                 "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT ('now'::text)::timestamp(3) with time zone,
@@ -61,53 +61,52 @@ export class Identity1795710936645 implements MigrationInterface {
                 CONSTRAINT "PK_5da67bb31a58da5c021ed713860" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_user_memberships_entity" ON "user_memberships" ("entity_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "user_memberships"
             ADD CONSTRAINT "fk_user_memberships_user" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE NO ACTION
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "user_memberships"
             ADD CONSTRAINT "fk_user_memberships_entity" FOREIGN KEY ("entity_id") REFERENCES "entities"("id") ON DELETE CASCADE ON UPDATE NO ACTION
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             ALTER TABLE "user_memberships" DROP CONSTRAINT "fk_user_memberships_entity"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "user_memberships" DROP CONSTRAINT "fk_user_memberships_user"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."ix_user_memberships_entity"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "user_memberships"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."uq_entities_slug"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "entities"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."uq_users_google_id"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."uq_users_workos_user_id"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."uq_users_username"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."uq_users_email"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "users"
         `);
-    }
-
+  }
 }

@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class Leads1795711177879 implements MigrationInterface {
-    name = 'Leads1795711177879'
+  name = 'Leads1795711177879';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "leads" (
                 "id" uuid NOT NULL,
                 "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT ('now'::text)::timestamp(3) with time zone,
@@ -24,57 +24,56 @@ export class Leads1795711177879 implements MigrationInterface {
                 CONSTRAINT "PK_cd102ed7a9a4ca7d4d8bfeba406" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_leads_entity_status_created" ON "leads" ("entity_id", "status", "created_at", "id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_leads_entity_created" ON "leads" ("entity_id", "created_at", "id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "leads"
             ADD CONSTRAINT "fk_leads_entity" FOREIGN KEY ("entity_id") REFERENCES "entities"("id") ON DELETE CASCADE ON UPDATE NO ACTION
         `);
-        // Substring search (first name, last name, email) is served by trigram GIN indexes.
-        // Hand-written: TypeORM cannot describe expression/operator-class indexes; the entity
-        // declares them with synchronize: false. The search compares lower(column) (email is
-        // stored lower-cased), so the same SQL runs unchanged on SQLite.
-        await queryRunner.query(`
+    // Substring search (first name, last name, email) is served by trigram GIN indexes.
+    // Hand-written: TypeORM cannot describe expression/operator-class indexes; the entity
+    // declares them with synchronize: false. The search compares lower(column) (email is
+    // stored lower-cased), so the same SQL runs unchanged on SQLite.
+    await queryRunner.query(`
             CREATE EXTENSION IF NOT EXISTS pg_trgm
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_leads_first_name_trgm" ON "leads" USING gin (lower("first_name") gin_trgm_ops)
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_leads_last_name_trgm" ON "leads" USING gin (lower("last_name") gin_trgm_ops)
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_leads_email_trgm" ON "leads" USING gin ("email" gin_trgm_ops)
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        // The pg_trgm extension stays: other tables may use it and dropping it needs more rights.
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    // The pg_trgm extension stays: other tables may use it and dropping it needs more rights.
+    await queryRunner.query(`
             DROP INDEX "public"."ix_leads_email_trgm"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."ix_leads_last_name_trgm"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."ix_leads_first_name_trgm"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "leads" DROP CONSTRAINT "fk_leads_entity"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."ix_leads_entity_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."ix_leads_entity_status_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "leads"
         `);
-    }
-
+  }
 }

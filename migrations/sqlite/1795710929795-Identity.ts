@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class Identity1795710929795 implements MigrationInterface {
-    name = 'Identity1795710929795'
+  name = 'Identity1795710929795';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "users" (
                 "id" varchar(36) PRIMARY KEY NOT NULL,
                 "created_at" datetime NOT NULL DEFAULT ((strftime('%Y-%m-%d %H:%M:%f', 'now'))),
@@ -21,19 +21,19 @@ export class Identity1795710929795 implements MigrationInterface {
                 "last_login_at" datetime
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "uq_users_email" ON "users" ("email")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "uq_users_username" ON "users" ("username")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "uq_users_workos_user_id" ON "users" ("workos_user_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "uq_users_google_id" ON "users" ("google_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "entities" (
                 "id" varchar(36) PRIMARY KEY NOT NULL,
                 "created_at" datetime NOT NULL DEFAULT ((strftime('%Y-%m-%d %H:%M:%f', 'now'))),
@@ -43,10 +43,10 @@ export class Identity1795710929795 implements MigrationInterface {
                 "is_active" boolean NOT NULL DEFAULT (1)
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "uq_entities_slug" ON "entities" ("slug")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "user_memberships" (
                 "id" varchar(36) PRIMARY KEY NOT NULL,
                 "created_at" datetime NOT NULL DEFAULT ((strftime('%Y-%m-%d %H:%M:%f', 'now'))),
@@ -58,13 +58,13 @@ export class Identity1795710929795 implements MigrationInterface {
                 CONSTRAINT "uq_user_memberships_user_entity" UNIQUE ("user_id", "entity_id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_user_memberships_entity" ON "user_memberships" ("entity_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "ix_user_memberships_entity"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "temporary_user_memberships" (
                 "id" varchar(36) PRIMARY KEY NOT NULL,
                 "created_at" datetime NOT NULL DEFAULT ((strftime('%Y-%m-%d %H:%M:%f', 'now'))),
@@ -78,7 +78,7 @@ export class Identity1795710929795 implements MigrationInterface {
                 CONSTRAINT "fk_user_memberships_entity" FOREIGN KEY ("entity_id") REFERENCES "entities" ("id") ON DELETE CASCADE ON UPDATE NO ACTION
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             INSERT INTO "temporary_user_memberships"(
                     "id",
                     "created_at",
@@ -97,27 +97,27 @@ export class Identity1795710929795 implements MigrationInterface {
                 "is_active"
             FROM "user_memberships"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "user_memberships"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "temporary_user_memberships"
                 RENAME TO "user_memberships"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_user_memberships_entity" ON "user_memberships" ("entity_id")
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             DROP INDEX "ix_user_memberships_entity"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "user_memberships"
                 RENAME TO "temporary_user_memberships"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "user_memberships" (
                 "id" varchar(36) PRIMARY KEY NOT NULL,
                 "created_at" datetime NOT NULL DEFAULT ((strftime('%Y-%m-%d %H:%M:%f', 'now'))),
@@ -129,7 +129,7 @@ export class Identity1795710929795 implements MigrationInterface {
                 CONSTRAINT "uq_user_memberships_user_entity" UNIQUE ("user_id", "entity_id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             INSERT INTO "user_memberships"(
                     "id",
                     "created_at",
@@ -148,39 +148,38 @@ export class Identity1795710929795 implements MigrationInterface {
                 "is_active"
             FROM "temporary_user_memberships"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "temporary_user_memberships"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_user_memberships_entity" ON "user_memberships" ("entity_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "ix_user_memberships_entity"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "user_memberships"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "uq_entities_slug"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "entities"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "uq_users_google_id"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "uq_users_workos_user_id"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "uq_users_username"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "uq_users_email"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "users"
         `);
-    }
-
+  }
 }

@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class Leads1795711164551 implements MigrationInterface {
-    name = 'Leads1795711164551'
+  name = 'Leads1795711164551';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "leads" (
                 "id" varchar(36) PRIMARY KEY NOT NULL,
                 "created_at" datetime NOT NULL DEFAULT ((strftime('%Y-%m-%d %H:%M:%f', 'now'))),
@@ -23,19 +23,19 @@ export class Leads1795711164551 implements MigrationInterface {
                 CONSTRAINT "uq_leads_entity_email" UNIQUE ("entity_id", "email")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_leads_entity_status_created" ON "leads" ("entity_id", "status", "created_at", "id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_leads_entity_created" ON "leads" ("entity_id", "created_at", "id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "ix_leads_entity_status_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "ix_leads_entity_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "temporary_leads" (
                 "id" varchar(36) PRIMARY KEY NOT NULL,
                 "created_at" datetime NOT NULL DEFAULT ((strftime('%Y-%m-%d %H:%M:%f', 'now'))),
@@ -55,7 +55,7 @@ export class Leads1795711164551 implements MigrationInterface {
                 CONSTRAINT "fk_leads_entity" FOREIGN KEY ("entity_id") REFERENCES "entities" ("id") ON DELETE CASCADE ON UPDATE NO ACTION
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             INSERT INTO "temporary_leads"(
                     "id",
                     "created_at",
@@ -88,33 +88,33 @@ export class Leads1795711164551 implements MigrationInterface {
                 "notes"
             FROM "leads"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "leads"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "temporary_leads"
                 RENAME TO "leads"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_leads_entity_status_created" ON "leads" ("entity_id", "status", "created_at", "id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_leads_entity_created" ON "leads" ("entity_id", "created_at", "id")
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             DROP INDEX "ix_leads_entity_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "ix_leads_entity_status_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "leads"
                 RENAME TO "temporary_leads"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "leads" (
                 "id" varchar(36) PRIMARY KEY NOT NULL,
                 "created_at" datetime NOT NULL DEFAULT ((strftime('%Y-%m-%d %H:%M:%f', 'now'))),
@@ -133,7 +133,7 @@ export class Leads1795711164551 implements MigrationInterface {
                 CONSTRAINT "uq_leads_entity_email" UNIQUE ("entity_id", "email")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             INSERT INTO "leads"(
                     "id",
                     "created_at",
@@ -166,24 +166,23 @@ export class Leads1795711164551 implements MigrationInterface {
                 "notes"
             FROM "temporary_leads"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "temporary_leads"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_leads_entity_created" ON "leads" ("entity_id", "created_at", "id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_leads_entity_status_created" ON "leads" ("entity_id", "status", "created_at", "id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "ix_leads_entity_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "ix_leads_entity_status_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "leads"
         `);
-    }
-
+  }
 }

@@ -63,12 +63,19 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
         url: config.redis.url,
         // Fail fast while disconnected instead of queueing commands behind a dead socket.
         disableOfflineQueue: true,
-        socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) },
+        socket: {
+          connectTimeout: 1_000,
+          reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000),
+        },
       }) as RedisClientType;
       this.client.on('error', (error: Error) => this.markDown(error));
       this.client.on('ready', () => this.markUp());
       const store = new KeyvRedis(this.client, { throwOnConnectError: false, throwOnErrors: true });
-      this.redis = new Keyv({ store, namespace: this.prefix.replace(/:$/, ''), useKeyPrefix: false });
+      this.redis = new Keyv({
+        store,
+        namespace: this.prefix.replace(/:$/, ''),
+        useKeyPrefix: false,
+      });
       this.redis.on('error', () => undefined); // errors surface as rejections and are handled per call
     }
   }
@@ -86,7 +93,9 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     this.subscriber.on('error', () => undefined);
     this.subscriber
       .connect()
-      .then(() => this.subscriber!.subscribe(this.channel, (message) => void this.onInvalidation(message)))
+      .then(() =>
+        this.subscriber!.subscribe(this.channel, (message) => void this.onInvalidation(message)),
+      )
       .catch(() => undefined);
   }
 
@@ -128,7 +137,11 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
 
   async set<T>(key: string, value: T, ttlSeconds?: number): Promise<void> {
     const ttlMs = ttlSeconds ? ttlSeconds * 1000 : this.defaultTtlMs;
-    await this.memory.set(key, deepFreeze(value), this.redis ? Math.min(ttlMs, MEMORY_TIER_MAX_TTL_MS) : ttlMs);
+    await this.memory.set(
+      key,
+      deepFreeze(value),
+      this.redis ? Math.min(ttlMs, MEMORY_TIER_MAX_TTL_MS) : ttlMs,
+    );
     if (this.redis) await this.tryRedis(() => this.redis!.set(key, value, ttlMs));
   }
 
@@ -185,7 +198,9 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
 
   private async publish(message: { key?: string; prefix?: string }): Promise<void> {
     if (!this.client) return;
-    await this.tryRedis(() => this.client!.publish(this.channel, JSON.stringify({ ...message, from: this.instanceId })));
+    await this.tryRedis(() =>
+      this.client!.publish(this.channel, JSON.stringify({ ...message, from: this.instanceId })),
+    );
   }
 
   private async onInvalidation(raw: string): Promise<void> {

@@ -7,6 +7,10 @@ import { CLI_COMMANDS } from './commands';
 @Module({})
 export class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: CliModule, imports: [AppModule.forRoot(config)], providers: [...CLI_COMMANDS] };
+    return {
+      module: CliModule,
+      imports: [AppModule.forRoot(config)],
+      providers: [...CLI_COMMANDS],
+    };
   }
 }

@@ -9,7 +9,8 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 @Command({
   name: 'migrate',
   arguments: '<action> [name]',
-  description: 'up: apply pending migrations; down: revert the last one; status: list; generate <Name>: write new ones for both databases (development)',
+  description:
+    'up: apply pending migrations; down: revert the last one; status: list; generate <Name>: write new ones for both databases (development)',
 })
 export class MigrateCommand extends CommandRunner {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
@@ -20,7 +21,9 @@ export class MigrateCommand extends CommandRunner {
     switch (action) {
       case 'up': {
         const applied = await this.dataSource.runMigrations({ transaction: 'each' });
-        say(applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'Nothing to apply');
+        say(
+          applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'Nothing to apply',
+        );
         return;
       }
       case 'down':
@@ -29,7 +32,9 @@ export class MigrateCommand extends CommandRunner {
         return;
       case 'status': {
         const pending = await this.dataSource.showMigrations();
-        const rows = await this.dataSource.query(`SELECT name FROM migrations ORDER BY id`).catch(() => []);
+        const rows = await this.dataSource
+          .query(`SELECT name FROM migrations ORDER BY id`)
+          .catch(() => []);
         for (const row of rows as { name: string }[]) process.stdout.write(`[x] ${row.name}\n`);
         process.stdout.write(pending ? 'Pending migrations: yes\n' : 'Pending migrations: none\n');
         process.exitCode = pending ? 3 : 0;
@@ -46,7 +51,10 @@ export class MigrateCommand extends CommandRunner {
 }
 
 /** `db:check`: the database schema matches the entities (no statement would be needed to sync them). */
-@Command({ name: 'db:check', description: 'Exit 1 when the database schema and the entities disagree' })
+@Command({
+  name: 'db:check',
+  description: 'Exit 1 when the database schema and the entities disagree',
+})
 export class DbCheckCommand extends CommandRunner {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     super();
@@ -59,7 +67,8 @@ export class DbCheckCommand extends CommandRunner {
       return;
     }
     process.stdout.write(`db:check: ${sql.upQueries.length} difference(s):\n`);
-    for (const q of sql.upQueries) process.stdout.write(`  ${q.query.trim().split('\n').join(' ')}\n`);
+    for (const q of sql.upQueries)
+      process.stdout.write(`  ${q.query.trim().split('\n').join(' ')}\n`);
     process.exitCode = 1;
   }
 }

@@ -4,7 +4,11 @@ import { loadConfig } from './app-config';
 describe('loadConfig', () => {
   it('serves the embedded default with no variables set', () => {
     const config = loadConfig({ DATABASE_URL: undefined, NODE_ENV: 'development' });
-    expect(config.database).toMatchObject({ kind: 'sqlite', sqlitePath: './data/cornerstone.sqlite', migrateOnStart: true });
+    expect(config.database).toMatchObject({
+      kind: 'sqlite',
+      sqlitePath: './data/cornerstone.sqlite',
+      migrateOnStart: true,
+    });
     expect(config.redis).toBeNull();
     expect(config.mongo).toBeNull();
     expect(config.database.poolSize).toBe(5);
@@ -16,10 +20,15 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://u@db:5432/app',
       JWT_SECRET: 'x'.repeat(32),
     });
-    expect(config.database).toMatchObject({ kind: 'postgres', poolSize: 20, migrateOnStart: false, sqlitePath: null });
+    expect(config.database).toMatchObject({
+      kind: 'postgres',
+      poolSize: 20,
+      migrateOnStart: false,
+      sqlitePath: null,
+    });
   });
 
-  it('bounds V8 heap growth by default; 0 keeps V8\'s own; a negative value is refused', () => {
+  it("bounds V8 heap growth by default; 0 keeps V8's own; a negative value is refused", () => {
     expect(loadConfig({}).http.heapGrowingPercent).toBe(100);
     expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).http.heapGrowingPercent).toBe(0);
     expect(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' })).toThrow(/HEAP_GROWING_PERCENT/);
@@ -30,20 +39,28 @@ describe('loadConfig', () => {
     try {
       loadConfig({ PORT: '99999' });
     } catch (error) {
-      expect((error as Error).message).toMatch(/^Invalid configuration: PORT must not be greater than 65535 \(got 99999\)$/);
+      expect((error as Error).message).toMatch(
+        /^Invalid configuration: PORT must not be greater than 65535 \(got 99999\)$/,
+      );
     }
   });
 
   it('never echoes a secret value in the error', () => {
-    expect(() => loadConfig({ JWT_SECRET: 'short-secret' })).toThrow(/JWT_SECRET must be at least 32 characters$/);
+    expect(() => loadConfig({ JWT_SECRET: 'short-secret' })).toThrow(
+      /JWT_SECRET must be at least 32 characters$/,
+    );
   });
 
   it('requires a JWT secret in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: undefined })).toThrow(/JWT_SECRET must be set/);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: undefined })).toThrow(
+      /JWT_SECRET must be set/,
+    );
   });
 
   it('rejects a database URL of an unknown kind', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL must be postgres/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(
+      /DATABASE_URL must be postgres/,
+    );
   });
 
   it('parses CORS origins and read replicas', () => {

@@ -30,10 +30,20 @@ export abstract class AppConfig {
     statementTimeoutMs: number;
     migrateOnStart: boolean;
   };
-  abstract readonly mongo: { url: string; database: string; maxPoolSize: number; minPoolSize: number } | null;
+  abstract readonly mongo: {
+    url: string;
+    database: string;
+    maxPoolSize: number;
+    minPoolSize: number;
+  } | null;
   abstract readonly redis: { url: string; keyPrefix: string } | null;
   abstract readonly cache: { ttlSeconds: number; memoryMaxEntries: number };
-  abstract readonly auth: { jwtSecret: string; jwtExpiresIn: string; adminEmail?: string; adminPassword?: string };
+  abstract readonly auth: {
+    jwtSecret: string;
+    jwtExpiresIn: string;
+    adminEmail?: string;
+    adminPassword?: string;
+  };
   abstract readonly uploads: { dir: string; maxBytes: number };
   abstract readonly log: { level: string; pretty: boolean };
   abstract readonly throttle: { limit: number; ttlSeconds: number };
@@ -59,7 +69,8 @@ export function currentDatabaseKind(): DatabaseKind {
 
 /** process.env over .env (the file never overrides the real environment). */
 export function readEnvironment(): Record<string, string | undefined> {
-  const fileVars = existsSync('.env') && process.env.NODE_ENV !== 'test' ? parseDotenv(readFileSync('.env')) : {};
+  const fileVars =
+    existsSync('.env') && process.env.NODE_ENV !== 'test' ? parseDotenv(readFileSync('.env')) : {};
   return { ...fileVars, ...process.env };
 }
 
@@ -94,7 +105,10 @@ export function loadConfig(
       kind,
       url,
       sqlitePath,
-      readUrls: (env.DATABASE_READ_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean),
+      readUrls: (env.DATABASE_READ_URLS ?? '')
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
       poolSize: env.DATABASE_POOL_SIZE ?? POOL_DEFAULTS[env.NODE_ENV],
       poolTimeoutMs: env.DATABASE_POOL_TIMEOUT_MS,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
@@ -119,7 +133,10 @@ export function loadConfig(
       adminPassword: env.ADMIN_PASSWORD,
     },
     uploads: { dir: env.UPLOAD_DIR, maxBytes: env.MAX_UPLOAD_BYTES },
-    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY ?? (env.NODE_ENV === 'development' && !!process.stdout.isTTY) },
+    log: {
+      level: env.LOG_LEVEL,
+      pretty: env.LOG_PRETTY ?? (env.NODE_ENV === 'development' && !!process.stdout.isTTY),
+    },
     throttle: { limit: env.THROTTLE_LIMIT, ttlSeconds: env.THROTTLE_TTL_SECONDS },
     cluster: { workers: env.WEB_CONCURRENCY ?? null },
   };

@@ -15,113 +15,195 @@ import {
 
 /** Every variable the app reads. Each one is documented in .env.example. */
 const toInt = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+  value === undefined || value === ''
+    ? undefined
+    : typeof value === 'string' && /^-?\d+$/.test(value.trim())
+      ? Number(value)
+      : value;
 const toBool = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1' ? true : value === false || value === 'false' || value === '0' ? false : value;
+  value === undefined || value === ''
+    ? undefined
+    : value === true || value === 'true' || value === '1'
+      ? true
+      : value === false || value === 'false' || value === '0'
+        ? false
+        : value;
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
-  @IsString() @IsOptional()
+  @IsString()
+  @IsOptional()
   HOST?: string;
 
-  @Transform(emptyToUndefined) @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsOptional()
   @Matches(/^(postgres(ql)?:\/\/.+|sqlite:.+)$/, {
     message: 'must be postgres://user@host:port/db or sqlite:<path> (sqlite::memory: for tests)',
   })
   DATABASE_URL?: string;
 
   /** Comma-separated PostgreSQL read replicas; lists are served from them. */
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   DATABASE_READ_URLS?: string;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(200)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(200)
   DATABASE_POOL_SIZE?: number;
 
-  @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
   DATABASE_POOL_TIMEOUT_MS = 5_000;
 
-  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
   DATABASE_STATEMENT_TIMEOUT_MS = 10_000;
 
-  @Transform(toBool) @IsOptional() @IsBoolean()
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
   DB_MIGRATE_ON_START?: boolean;
 
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^mongodb(\+srv)?:\/\/.+/, { message: 'must be a mongodb:// URL' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^mongodb(\+srv)?:\/\/.+/, { message: 'must be a mongodb:// URL' })
   MONGO_URL?: string;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   MONGO_DATABASE = 'cornerstone';
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(500)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(500)
   MONGO_MAX_POOL_SIZE?: number;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(500)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(500)
   MONGO_MIN_POOL_SIZE?: number;
 
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// URL' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// URL' })
   REDIS_URL?: string;
 
   /** Prefix for every Redis key, so several apps (or test suites) can share one Redis. */
   @IsString()
   REDIS_KEY_PREFIX = 'cs:';
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(86_400 * 30)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400 * 30)
   CACHE_TTL_SECONDS = 300;
 
-  @Transform(toInt) @IsInt() @Min(10) @Max(1_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(1_000_000)
   CACHE_MEMORY_MAX_ENTRIES = 10_000;
 
-  @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
   JWT_SECRET?: string;
 
   @Matches(/^\d+[smhd]?$/, { message: 'must be seconds or a duration like 15m, 12h, 7d' })
   JWT_EXPIRES_IN = '1h';
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   UPLOAD_DIR = './data/uploads';
 
-  @Transform(toInt) @IsInt() @Min(1024) @Max(1024 * 1024 * 1024)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(1024 * 1024 * 1024)
   MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 
-  @Transform(toBool) @IsOptional() @IsBoolean()
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
   LOG_PRETTY?: boolean;
 
   /** Comma-separated origins, or * for any. Empty: CORS off. */
   @IsString()
   CORS_ORIGINS = '';
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   THROTTLE_LIMIT = 300;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(86_400)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
   THROTTLE_TTL_SECONDS = 60;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
   SHUTDOWN_DELAY_MS = 0;
 
   /** V8 old-generation growth per full GC, in percent; 0 keeps V8's own (up to 4×). See README. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(1_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000)
   HEAP_GROWING_PERCENT = 100;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(255)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
   ADMIN_EMAIL?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(10) @MaxLength(128)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(10)
+  @MaxLength(128)
   ADMIN_PASSWORD?: string;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(64)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(64)
   WEB_CONCURRENCY?: number;
 }
 

@@ -19,8 +19,17 @@ export abstract class BaseRepository<E extends BaseEntity & ObjectLiteral> {
   /** One INSERT (PostgreSQL returns the defaults in the same statement). */
   async create(values: DeepPartial<E>): Promise<E> {
     const now = this.clock.now();
-    const entity = this.repo.create({ id: randomUUID(), createdAt: now, updatedAt: now, ...values } as DeepPartial<E>);
-    await this.repo.createQueryBuilder().insert().values(entity as never).execute();
+    const entity = this.repo.create({
+      id: randomUUID(),
+      createdAt: now,
+      updatedAt: now,
+      ...values,
+    } as DeepPartial<E>);
+    await this.repo
+      .createQueryBuilder()
+      .insert()
+      .values(entity as never)
+      .execute();
     return entity;
   }
 
@@ -40,11 +49,18 @@ export abstract class BaseRepository<E extends BaseEntity & ObjectLiteral> {
   }
 
   /** Sets updated_at; false when nothing matched (missing or out of scope). */
-  async update(id: string, changes: DeepPartial<E>, scope: FindOptionsWhere<E> = {}): Promise<boolean> {
-    const result = await this.repo.update({ ...scope, id } as FindOptionsWhere<E>, {
-      ...changes,
-      updatedAt: this.clock.now(),
-    } as never);
+  async update(
+    id: string,
+    changes: DeepPartial<E>,
+    scope: FindOptionsWhere<E> = {},
+  ): Promise<boolean> {
+    const result = await this.repo.update(
+      { ...scope, id } as FindOptionsWhere<E>,
+      {
+        ...changes,
+        updatedAt: this.clock.now(),
+      } as never,
+    );
     return (result.affected ?? 0) > 0;
   }
 

@@ -10,7 +10,9 @@ const kind = currentDatabaseKind();
 export const isPostgresSchema = kind === 'postgres';
 
 export function uuidColumn(options: ColumnOptions = {}): ColumnOptions {
-  return isPostgresSchema ? { type: 'uuid', ...options } : { type: 'varchar', length: 36, ...options };
+  return isPostgresSchema
+    ? { type: 'uuid', ...options }
+    : { type: 'varchar', length: 36, ...options };
 }
 
 export function timestampColumn(options: ColumnOptions = {}): ColumnOptions {

@@ -20,7 +20,9 @@ export async function connectWithRetry(
         throw error;
       }
       const delay = firstDelayMs * 2 ** (attempt - 1);
-      log.warn(`Database connection try ${attempt}/${attempts} failed (${reason}); retrying in ${delay} ms`);
+      log.warn(
+        `Database connection try ${attempt}/${attempts} failed (${reason}); retrying in ${delay} ms`,
+      );
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

@@ -2,7 +2,8 @@
  * Driver errors (pg and better-sqlite3) translated once into kinds the HTTP layer maps to
  * problem+json. Nothing else in the app looks at driver error codes.
  */
-export type DatabaseErrorKind = 'unique' | 'foreign_key' | 'not_null' | 'check' | 'invalid_value' | 'timeout' | 'unavailable';
+export type DatabaseErrorKind =
+  'unique' | 'foreign_key' | 'not_null' | 'check' | 'invalid_value' | 'timeout' | 'unavailable';
 
 const PG_CODES: Record<string, DatabaseErrorKind> = {
   '23505': 'unique',
@@ -30,7 +31,14 @@ const PG_CODES: Record<string, DatabaseErrorKind> = {
   '08001': 'unavailable',
 };
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
 
 const UNAVAILABLE_MESSAGES = [
   /timeout exceeded when trying to connect/i,
@@ -46,12 +54,14 @@ export function classifyDatabaseError(error: unknown): DatabaseErrorKind | null 
   if (!error || typeof error !== 'object') return null;
   const e = error as { code?: unknown; driverError?: unknown; message?: unknown; errno?: unknown };
   const inner = (e.driverError ?? e) as { code?: unknown; message?: unknown };
-  const code = typeof inner.code === 'string' ? inner.code : typeof e.code === 'string' ? e.code : '';
+  const code =
+    typeof inner.code === 'string' ? inner.code : typeof e.code === 'string' ? e.code : '';
   const message = String(inner.message ?? e.message ?? '');
   if (PG_CODES[code]) return PG_CODES[code];
   if (NETWORK_CODES.has(code)) return 'unavailable';
   if (code.startsWith('SQLITE_CONSTRAINT')) {
-    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'unique';
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+      return 'unique';
     if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign_key';
     if (code === 'SQLITE_CONSTRAINT_NOTNULL') return 'not_null';
     return 'check';

@@ -23,7 +23,9 @@ export class DatabaseModule {
     if (config.mongo) {
       // Required only when configured: mongoose and its driver cost ~0.3–0.4 s of cold start.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { MongooseModule } = require('@nestjs/mongoose') as { MongooseModule: typeof MongooseModuleType };
+      const { MongooseModule } = require('@nestjs/mongoose') as {
+        MongooseModule: typeof MongooseModuleType;
+      };
       const mongo = config.mongo;
       imports.push(
         MongooseModule.forRoot(mongo.url, {

@@ -25,7 +25,9 @@ export function orderByKeyset<T extends ObjectLiteral>(
   alias: string,
   position: CursorPosition | null,
 ): SelectQueryBuilder<T> {
-  return afterKeyset(qb, alias, position).orderBy(`${alias}.created_at`, 'DESC').addOrderBy(`${alias}.id`, 'DESC');
+  return afterKeyset(qb, alias, position)
+    .orderBy(`${alias}.created_at`, 'DESC')
+    .addOrderBy(`${alias}.id`, 'DESC');
 }
 
 /** Only the rows after the cursor position (no order, no limit); nothing when there is no cursor. */
@@ -35,7 +37,10 @@ export function afterKeyset<T extends ObjectLiteral>(
   position: CursorPosition | null,
 ): SelectQueryBuilder<T> {
   if (position) {
-    qb.andWhere(`(${alias}.created_at, ${alias}.id) < (:cursorCreatedAt, :cursorId)`, keysetParameters(position));
+    qb.andWhere(
+      `(${alias}.created_at, ${alias}.id) < (:cursorCreatedAt, :cursorId)`,
+      keysetParameters(position),
+    );
   }
   return qb;
 }

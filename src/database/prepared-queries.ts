@@ -34,7 +34,9 @@ export class PreparedQueries {
 
   constructor(private readonly dataSource: DataSource) {
     this.pools =
-      dataSource.options.type === 'postgres' ? (dataSource.driver as unknown as PgDriverPools) : null;
+      dataSource.options.type === 'postgres'
+        ? (dataSource.driver as unknown as PgDriverPools)
+        : null;
   }
 
   /** Rows of the statement `name`; `build` gives its SQL with `:named` parameters, once. */

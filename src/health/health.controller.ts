@@ -3,7 +3,14 @@ import { ModuleRef } from '@nestjs/core';
 import { FastifyReply } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { HealthIndicatorResult, HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, MongooseHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthIndicatorResult,
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+  MongooseHealthIndicator,
+} from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CacheService } from '../cache/cache.service';
@@ -38,7 +45,9 @@ export class HealthController implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (this.config.mongo) {
-      this.mongoose = await this.moduleRef.resolve(MongooseHealthIndicator, undefined, { strict: false });
+      this.mongoose = await this.moduleRef.resolve(MongooseHealthIndicator, undefined, {
+        strict: false,
+      });
     }
   }
 
@@ -50,7 +59,9 @@ export class HealthController implements OnModuleInit {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: database, Mongo and Redis when configured, no pending migrations' })
+  @ApiOperation({
+    summary: 'Readiness: database, Mongo and Redis when configured, no pending migrations',
+  })
   ready(@Res({ passthrough: true }) reply: FastifyReply) {
     return this.check(reply);
   }
@@ -94,7 +105,11 @@ export class HealthController implements OnModuleInit {
     if (this.migrationsApplied) return check.up({ pending: 0 });
     try {
       const pending = await this.dataSource.showMigrations();
-      if (pending) return check.down({ pending: true, message: 'Pending migrations: run npm run migration:run' });
+      if (pending)
+        return check.down({
+          pending: true,
+          message: 'Pending migrations: run npm run migration:run',
+        });
       this.migrationsApplied = true;
       return check.up({ pending: 0 });
     } catch {

@@ -175,7 +175,12 @@ export class LeadRepository {
       return (await applyKeyset(qb, 'l', cursor, limit).getRawMany()).map(toRow);
     }
     // One statement per combination of filters present (at most 16), limit as a parameter.
-    const shape = [filters.status && 's', filters.createdFrom && 'f', filters.createdTo && 't', cursor && 'c'];
+    const shape = [
+      filters.status && 's',
+      filters.createdFrom && 'f',
+      filters.createdTo && 't',
+      cursor && 'c',
+    ];
     const raws = await this.prepared.rows(
       `leads_page_${shape.filter(Boolean).join('')}`,
       () => {
@@ -408,7 +413,9 @@ export class LeadRepository {
   // ---- building blocks ----
 
   private select(alias: string): SelectQueryBuilder<Lead> {
-    const qb = this.repo.createQueryBuilder(alias).select(`${alias}.${COLUMNS[0][0]}`, COLUMNS[0][1]);
+    const qb = this.repo
+      .createQueryBuilder(alias)
+      .select(`${alias}.${COLUMNS[0][0]}`, COLUMNS[0][1]);
     for (const [column, property] of COLUMNS.slice(1)) qb.addSelect(`${alias}.${column}`, property);
     return qb;
   }
@@ -473,7 +480,11 @@ export class LeadRepository {
     if (recent.length > limit) return recent.map(toRow);
 
     // The cursor condition without the keyset order: sorting happens after the CTE.
-    const matchesQb = afterKeyset(this.filtered(this.select('l'), 'l', entityId, filters), 'l', cursor);
+    const matchesQb = afterKeyset(
+      this.filtered(this.select('l'), 'l', entityId, filters),
+      'l',
+      cursor,
+    );
     const [sql, params] = matchesQb.getQueryAndParameters();
     const rows: Record<string, unknown>[] = await this.repo.query(
       `WITH m AS MATERIALIZED (${sql}) SELECT * FROM m ORDER BY "createdAt" DESC, "id" DESC LIMIT ${limit + 1}`,

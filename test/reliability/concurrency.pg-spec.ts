@@ -24,7 +24,8 @@ describe('concurrency invariants on PostgreSQL', () => {
     await t?.close();
   });
 
-  const count = async (sql: string, params: unknown[]) => Number((await t.db.query(sql, params))[0].n);
+  const count = async (sql: string, params: unknown[]) =>
+    Number((await t.db.query(sql, params))[0].n);
   const tally = (statuses: number[]) =>
     statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
 
@@ -32,23 +33,37 @@ describe('concurrency invariants on PostgreSQL', () => {
     const email = `dup-${randomUUID().slice(0, 8)}@example.com`;
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        inject(t.app, 'POST', '/v1/auth/register', { body: { email: i % 2 ? email.toUpperCase() : email, password: PASSWORD }, remoteAddress: `10.1.0.${i}` }),
+        inject(t.app, 'POST', '/v1/auth/register', {
+          body: { email: i % 2 ? email.toUpperCase() : email, password: PASSWORD },
+          remoteAddress: `10.1.0.${i}`,
+        }),
       ),
     );
     expect(tally(results.map((r) => r.status))).toEqual({ 201: 1, 409: 19 });
-    for (const r of results.filter((x) => x.status === 409)) expect(r.contentType).toMatch(/^application\/problem\+json/);
-    expect(await count('SELECT COUNT(*) AS n FROM users WHERE lower(email) = lower($1)', [email])).toBe(1);
+    for (const r of results.filter((x) => x.status === 409))
+      expect(r.contentType).toMatch(/^application\/problem\+json/);
+    expect(
+      await count('SELECT COUNT(*) AS n FROM users WHERE lower(email) = lower($1)', [email]),
+    ).toBe(1);
   });
 
   it('creates the same lead email 20 times at once in one entity: one 201, nineteen 409, one row', async () => {
     const email = `lead-${randomUUID().slice(0, 8)}@example.com`;
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
-        inject(t.app, 'POST', `/v1/entities/${entityId}/leads`, { token: owner.token, body: { firstName: 'Ada', lastName: 'Lovelace', email } }),
+        inject(t.app, 'POST', `/v1/entities/${entityId}/leads`, {
+          token: owner.token,
+          body: { firstName: 'Ada', lastName: 'Lovelace', email },
+        }),
       ),
     );
     expect(tally(results.map((r) => r.status))).toEqual({ 201: 1, 409: 19 });
-    expect(await count('SELECT COUNT(*) AS n FROM leads WHERE entity_id = $1 AND lower(email) = lower($2)', [entityId, email])).toBe(1);
+    expect(
+      await count(
+        'SELECT COUNT(*) AS n FROM leads WHERE entity_id = $1 AND lower(email) = lower($2)',
+        [entityId, email],
+      ),
+    ).toBe(1);
   });
 
   it('creates 50 leads with distinct emails at once: fifty 201, fifty rows', async () => {
@@ -57,12 +72,18 @@ describe('concurrency invariants on PostgreSQL', () => {
       Array.from({ length: 50 }, (_, i) =>
         inject(t.app, 'POST', `/v1/entities/${entityId}/leads`, {
           token: owner.token,
-          body: { firstName: `First${i}`, lastName: `Last${i}`, email: `bulk-${i}-${randomUUID().slice(0, 6)}@example.com` },
+          body: {
+            firstName: `First${i}`,
+            lastName: `Last${i}`,
+            email: `bulk-${i}-${randomUUID().slice(0, 6)}@example.com`,
+          },
         }),
       ),
     );
     expect(tally(results.map((r) => r.status))).toEqual({ 201: 50 });
-    expect(await count('SELECT COUNT(*) AS n FROM leads WHERE entity_id = $1', [entityId])).toBe(before + 50);
+    expect(await count('SELECT COUNT(*) AS n FROM leads WHERE entity_id = $1', [entityId])).toBe(
+      before + 50,
+    );
   });
 
   it('two owners demoting each other at once never leave an entity without an owner (10 rounds)', async () => {
@@ -72,8 +93,14 @@ describe('concurrency invariants on PostgreSQL', () => {
       const entity = await createEntity(t, a);
       await addMember(t, a, entity, b, 'owner');
       const [ab, ba] = await Promise.all([
-        inject(t.app, 'PATCH', `/v1/entities/${entity}/members/${b.id}`, { token: a.token, body: { role: 'member' } }),
-        inject(t.app, 'PATCH', `/v1/entities/${entity}/members/${a.id}`, { token: b.token, body: { role: 'member' } }),
+        inject(t.app, 'PATCH', `/v1/entities/${entity}/members/${b.id}`, {
+          token: a.token,
+          body: { role: 'member' },
+        }),
+        inject(t.app, 'PATCH', `/v1/entities/${entity}/members/${a.id}`, {
+          token: b.token,
+          body: { role: 'member' },
+        }),
       ]);
       const statuses = [ab.status, ba.status].sort();
       // One demotion wins. The loser is refused: 409 (it would remove the last owner), or 403/404 when the
@@ -93,10 +120,18 @@ describe('concurrency invariants on PostgreSQL', () => {
     const entity = await createEntity(t, solo);
     const results = await Promise.all(
       Array.from({ length: 5 }, () =>
-        inject(t.app, 'PATCH', `/v1/entities/${entity}/members/${solo.id}`, { token: solo.token, body: { role: 'member' } }),
+        inject(t.app, 'PATCH', `/v1/entities/${entity}/members/${solo.id}`, {
+          token: solo.token,
+          body: { role: 'member' },
+        }),
       ),
     );
     expect(tally(results.map((r) => r.status))).toEqual({ 409: 5 });
-    expect(await count(`SELECT COUNT(*) AS n FROM user_memberships WHERE entity_id = $1 AND role = 'owner'`, [entity])).toBe(1);
+    expect(
+      await count(
+        `SELECT COUNT(*) AS n FROM user_memberships WHERE entity_id = $1 AND role = 'owner'`,
+        [entity],
+      ),
+    ).toBe(1);
   });
 });

@@ -4,7 +4,12 @@ import { Client } from 'pg';
 import { CacheService } from '../../src/cache/cache.service';
 import { Actor, register } from '../support/actors';
 import { startTestApp, TestApp } from '../support/test-app';
-import { startThrowawayPostgres, startThrowawayRedis, ThrowawayPostgres, ThrowawayRedis } from '../support/throwaway-servers';
+import {
+  startThrowawayPostgres,
+  startThrowawayRedis,
+  ThrowawayPostgres,
+  ThrowawayRedis,
+} from '../support/throwaway-servers';
 import { inject, Outcome, runLoad, sleep, waitUntil } from './load';
 
 /**
@@ -52,7 +57,10 @@ describe('dependency faults (throwaway PostgreSQL and Redis)', () => {
 
   const createEntity = async (): Promise<Outcome> => {
     const name = `load-${randomUUID()}`;
-    const outcome = await inject(t.app, 'POST', '/v1/entities', { token: owner.token, body: { name } });
+    const outcome = await inject(t.app, 'POST', '/v1/entities', {
+      token: owner.token,
+      body: { name },
+    });
     return { ...outcome, tag: name };
   };
 
@@ -67,7 +75,8 @@ describe('dependency faults (throwaway PostgreSQL and Redis)', () => {
     }
   }
 
-  const isProblem503 = (o: Outcome) => o.status === 503 && o.contentType.startsWith('application/problem+json') && !!o.retryAfter;
+  const isProblem503 = (o: Outcome) =>
+    o.status === 503 && o.contentType.startsWith('application/problem+json') && !!o.retryAfter;
 
   it('PostgreSQL stopped mid-load: fast 503s, readiness 503, liveness 200; restarted: recovers by itself, no acknowledged write lost', async () => {
     const load = runLoad(6, () => createEntity());
@@ -109,7 +118,9 @@ describe('dependency faults (throwaway PostgreSQL and Redis)', () => {
 
     const acknowledged = outcomes.filter((o) => o.status === 201).map((o) => o.tag!);
     expect(acknowledged.length).toBeGreaterThan(0);
-    expect(await dbCount('SELECT COUNT(*) AS n FROM entities WHERE name = ANY($1)', [acknowledged])).toBe(acknowledged.length);
+    expect(
+      await dbCount('SELECT COUNT(*) AS n FROM entities WHERE name = ANY($1)', [acknowledged]),
+    ).toBe(acknowledged.length);
   });
 
   it('a table locked by another connection turns into 503 within the statement/lock timeout, then writes resume', async () => {
@@ -133,7 +144,9 @@ describe('dependency faults (throwaway PostgreSQL and Redis)', () => {
     }
     const after = await createEntity();
     expect(after.status).toBe(201);
-    expect(await dbCount('SELECT COUNT(*) AS n FROM entities WHERE name = $1', [after.tag])).toBe(1);
+    expect(await dbCount('SELECT COUNT(*) AS n FROM entities WHERE name = $1', [after.tag])).toBe(
+      1,
+    );
   });
 
   it('Redis stopped: routes answer from the database, readiness 200 with the cache degraded, throttling falls back per instance', async () => {
@@ -141,25 +154,41 @@ describe('dependency faults (throwaway PostgreSQL and Redis)', () => {
     await sleep(300);
     const created = await createEntity();
     expect(created.status).toBe(201);
-    const reads = await Promise.all(Array.from({ length: 5 }, () => inject(t.app, 'GET', '/v1/auth/me', { token: owner.token })));
+    const reads = await Promise.all(
+      Array.from({ length: 5 }, () => inject(t.app, 'GET', '/v1/auth/me', { token: owner.token })),
+    );
     expect(reads.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(JSON.parse(reads[0].body)).toMatchObject({ email: owner.email });
 
     const ready = await inject(t.app, 'GET', '/health/ready');
     expect(ready.status).toBe(200);
-    expect(JSON.parse(ready.body).info.cache).toMatchObject({ status: 'up', store: 'memory+redis', redis: 'degraded' });
+    expect(JSON.parse(ready.body).info.cache).toMatchObject({
+      status: 'up',
+      store: 'memory+redis',
+      redis: 'degraded',
+    });
 
     // A second instance with a low limit, same (dead) Redis: throttling falls back to per-instance counting (fail-open
     // to local limits, not to "no limit" and not to errors).
     const limited = await startTestApp({
       label: 'faults-throttle',
-      env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, THROTTLE_LIMIT: '3', THROTTLE_TTL_SECONDS: '60' },
+      env: {
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: redis.url,
+        THROTTLE_LIMIT: '3',
+        THROTTLE_TTL_SECONDS: '60',
+      },
     });
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push((await inject(limited.app, 'GET', '/v1/auth/me', { remoteAddress: '10.9.9.9' })).status);
+      for (let i = 0; i < 5; i++)
+        statuses.push(
+          (await inject(limited.app, 'GET', '/v1/auth/me', { remoteAddress: '10.9.9.9' })).status,
+        );
       expect(statuses).toEqual([401, 401, 401, 429, 429]);
-      expect((await inject(limited.app, 'GET', '/v1/auth/me', { remoteAddress: '10.9.9.10' })).status).toBe(401);
+      expect(
+        (await inject(limited.app, 'GET', '/v1/auth/me', { remoteAddress: '10.9.9.10' })).status,
+      ).toBe(401);
     } finally {
       await limited.close();
     }

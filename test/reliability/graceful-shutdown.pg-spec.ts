@@ -25,7 +25,13 @@ interface Answer {
   error?: string;
 }
 
-function request(port: number, method: string, path: string, body?: unknown, token?: string): Promise<Answer> {
+function request(
+  port: number,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<Answer> {
   return new Promise((resolve) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
@@ -36,7 +42,9 @@ function request(port: number, method: string, path: string, body?: unknown, tok
         path,
         agent: false,
         headers: {
-          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
       },
@@ -44,10 +52,14 @@ function request(port: number, method: string, path: string, body?: unknown, tok
         let text = '';
         res.on('data', (d) => (text += d));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on('error', (e) => resolve({ status: 0, body: text, error: (e as NodeJS.ErrnoException).code ?? e.message }));
+        res.on('error', (e) =>
+          resolve({ status: 0, body: text, error: (e as NodeJS.ErrnoException).code ?? e.message }),
+        );
       },
     );
-    req.on('error', (e) => resolve({ status: 0, body: '', error: (e as NodeJS.ErrnoException).code ?? e.message }));
+    req.on('error', (e) =>
+      resolve({ status: 0, body: '', error: (e as NodeJS.ErrnoException).code ?? e.message }),
+    );
     if (payload) req.write(payload);
     req.end();
   });
@@ -69,7 +81,10 @@ describe('graceful shutdown of the built server under load', () => {
     const admin = new Client({ connectionString: adminUrl });
     await admin.connect();
     try {
-      const { rows } = await admin.query('SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [scratch.name]);
+      const { rows } = await admin.query(
+        'SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+        [scratch.name],
+      );
       return rows[0].n;
     } finally {
       await admin.end();
@@ -94,9 +109,16 @@ describe('graceful shutdown of the built server under load', () => {
     let locker: Client | null = null;
     let observer: Client | null = null;
     try {
-      await waitUntil(async () => (await request(port, 'GET', '/health/ready')).status === 200, 60_000, 200);
+      await waitUntil(
+        async () => (await request(port, 'GET', '/health/ready')).status === 200,
+        60_000,
+        200,
+      );
       const email = `drain-${randomUUID().slice(0, 8)}@example.com`;
-      const registered = await request(port, 'POST', '/v1/auth/register', { email, password: 'Correct-Horse-9-Battery' });
+      const registered = await request(port, 'POST', '/v1/auth/register', {
+        email,
+        password: 'Correct-Horse-9-Battery',
+      });
       expect(registered.status).toBe(201);
       const token = JSON.parse(registered.body).accessToken as string;
 
@@ -107,7 +129,10 @@ describe('graceful shutdown of the built server under load', () => {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE entities IN ACCESS EXCLUSIVE MODE');
 
-      const names = Array.from({ length: IN_FLIGHT }, (_, i) => `drain-${i}-${randomUUID().slice(0, 8)}`);
+      const names = Array.from(
+        { length: IN_FLIGHT },
+        (_, i) => `drain-${i}-${randomUUID().slice(0, 8)}`,
+      );
       const settled: Answer[] = [];
       const inFlight = names.map((name) =>
         request(port, 'POST', '/v1/entities', { name }, token).then((a) => (settled.push(a), a)),
@@ -119,10 +144,13 @@ describe('graceful shutdown of the built server under load', () => {
           `SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`,
           [scratch.name],
         );
-        if (settled.length > 0) throw new Error(`a request finished before the signal: ${JSON.stringify(settled[0])}`);
+        if (settled.length > 0)
+          throw new Error(`a request finished before the signal: ${JSON.stringify(settled[0])}`);
         return rows[0].n >= 10;
       }, 30_000).catch((error) => {
-        throw new Error(`${(error as Error).message}; settled early: ${settled.length} ${JSON.stringify(settled.slice(0, 2))}`);
+        throw new Error(
+          `${(error as Error).message}; settled early: ${settled.length} ${JSON.stringify(settled.slice(0, 2))}`,
+        );
       });
       await sleep(500);
 
@@ -133,7 +161,10 @@ describe('graceful shutdown of the built server under load', () => {
       const ready = await request(port, 'GET', '/health/ready');
       expect(ready.status).toBe(503);
       // Then the listener closes: new connections are refused.
-      await waitUntil(async () => (await request(port, 'GET', '/health/live')).error === 'ECONNREFUSED', SHUTDOWN_DELAY_MS + 5_000);
+      await waitUntil(
+        async () => (await request(port, 'GET', '/health/live')).error === 'ECONNREFUSED',
+        SHUTDOWN_DELAY_MS + 5_000,
+      );
       expect(app.child.exitCode).toBeNull();
 
       await locker.query('ROLLBACK');
@@ -147,7 +178,9 @@ describe('graceful shutdown of the built server under load', () => {
         acc[key] = (acc[key] ?? 0) + 1;
         return acc;
       }, {});
-      process.stdout.write(`shutdown: ${JSON.stringify(statuses)}, exit ${exit.code} after ${exit.at - signalledAt} ms\n`);
+      process.stdout.write(
+        `shutdown: ${JSON.stringify(statuses)}, exit ${exit.code} after ${exit.at - signalledAt} ms\n`,
+      );
       expect(statuses).toEqual({ '201': IN_FLIGHT });
       expect(exit.code).toBe(0);
       expect(exit.at - signalledAt).toBeLessThan(SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS);
@@ -155,7 +188,10 @@ describe('graceful shutdown of the built server under load', () => {
       // Every acknowledged write is there, and the app left no session behind.
       const check = new Client({ connectionString: scratch.url });
       await check.connect();
-      const { rows } = await check.query('SELECT COUNT(*)::int AS n FROM entities WHERE name = ANY($1)', [names]);
+      const { rows } = await check.query(
+        'SELECT COUNT(*)::int AS n FROM entities WHERE name = ANY($1)',
+        [names],
+      );
       await check.end();
       expect(rows[0].n).toBe(IN_FLIGHT);
       await waitUntil(async () => (await sessions()) === baseline, 5_000);

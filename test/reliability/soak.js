@@ -12,7 +12,7 @@
  * dropped afterwards), else the embedded SQLite in a temp file. Plain JS: no build of its own.
  */
 'use strict';
- 
+
 const { spawn, execFileSync } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
 const fs = require('node:fs');
@@ -74,7 +74,9 @@ function attempt(method, url, body, token) {
         path: url,
         agent,
         headers: {
-          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
       },
@@ -89,13 +91,22 @@ function attempt(method, url, body, token) {
           } catch {
             /* not JSON */
           }
-          resolve({ status: res.statusCode, body: json, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+          resolve({
+            status: res.statusCode,
+            body: json,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+          });
         });
       },
     );
     req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
     req.on('error', (e) =>
-      resolve({ status: 0, error: e.code || e.message, reused: req.reusedSocket, ms: Number(process.hrtime.bigint() - started) / 1e6 }),
+      resolve({
+        status: 0,
+        error: e.code || e.message,
+        reused: req.reusedSocket,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      }),
     );
     if (payload) req.write(payload);
     req.end();
@@ -111,7 +122,11 @@ async function ensureBuilt() {
 async function scratchDatabase() {
   if (!PG_ADMIN) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-soak-'));
-    return { url: `sqlite:${path.join(dir, 'soak.sqlite')}`, kind: 'sqlite', drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `sqlite:${path.join(dir, 'soak.sqlite')}`,
+      kind: 'sqlite',
+      drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const { Client } = require('pg');
   const name = `cs_soak_${randomUUID().slice(0, 8)}`;
@@ -143,26 +158,42 @@ async function main() {
   await ensureBuilt();
   const db = await scratchDatabase();
   PORT = await freePort();
-  const child = spawn(process.execPath, ['--expose-gc', '-r', path.join(__dirname, 'soak-probe.js'), path.join(ROOT, 'dist', 'src', 'main.js')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      DATABASE_URL: db.url,
-      DB_MIGRATE_ON_START: 'true',
-      JWT_SECRET: 'soak-secret-soak-secret-soak-secret-0123456789',
-      LOG_LEVEL: 'warn',
-      THROTTLE_LIMIT: '1000000',
-      ...(process.env.SOAK_REDIS_URL ? { REDIS_URL: process.env.SOAK_REDIS_URL, REDIS_KEY_PREFIX: `cs-soak-${randomUUID().slice(0, 8)}:` } : {}),
+  const child = spawn(
+    process.execPath,
+    [
+      '--expose-gc',
+      '-r',
+      path.join(__dirname, 'soak-probe.js'),
+      path.join(ROOT, 'dist', 'src', 'main.js'),
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        PORT: String(PORT),
+        HOST: '127.0.0.1',
+        DATABASE_URL: db.url,
+        DB_MIGRATE_ON_START: 'true',
+        JWT_SECRET: 'soak-secret-soak-secret-soak-secret-0123456789',
+        LOG_LEVEL: 'warn',
+        THROTTLE_LIMIT: '1000000',
+        ...(process.env.SOAK_REDIS_URL
+          ? {
+              REDIS_URL: process.env.SOAK_REDIS_URL,
+              REDIS_KEY_PREFIX: `cs-soak-${randomUUID().slice(0, 8)}:`,
+            }
+          : {}),
+      },
     },
-  });
+  );
   let appLog = '';
   child.stdout.on('data', (d) => (appLog = (appLog + d).slice(-20_000)));
   child.stderr.on('data', (d) => (appLog = (appLog + d).slice(-20_000)));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const memory = () =>
     new Promise((resolve) => {
       const onMessage = (m) => {
@@ -179,7 +210,8 @@ async function main() {
   try {
     const readyBy = Date.now() + 60_000;
     while ((await call('GET', '/health/ready')).status !== 200) {
-      if (Date.now() > readyBy || child.exitCode !== null) throw new Error(`app did not become ready:\n${appLog}`);
+      if (Date.now() > readyBy || child.exitCode !== null)
+        throw new Error(`app did not become ready:\n${appLog}`);
       await sleep(200);
     }
 
@@ -189,7 +221,8 @@ async function main() {
       const email = `soak-${i}-${randomUUID().slice(0, 6)}@example.com`;
       const password = 'Correct-Horse-9-Battery';
       const reg = await call('POST', '/v1/auth/register', { email, password });
-      if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
+      if (reg.status !== 201)
+        throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
       const token = reg.body.accessToken;
       const ent = await call('POST', '/v1/entities', { name: `Soak ${i}` }, token);
       if (ent.status !== 201) throw new Error(`entity: ${ent.status} ${JSON.stringify(ent.body)}`);
@@ -197,7 +230,16 @@ async function main() {
     }
     let seq = 0;
     const newLead = async (t) => {
-      const r = await call('POST', `/v1/entities/${t.entityId}/leads`, { firstName: 'Soak', lastName: `Lead${seq}`, email: `lead-${seq++}-${randomUUID().slice(0, 6)}@example.com` }, t.token);
+      const r = await call(
+        'POST',
+        `/v1/entities/${t.entityId}/leads`,
+        {
+          firstName: 'Soak',
+          lastName: `Lead${seq}`,
+          email: `lead-${seq++}-${randomUUID().slice(0, 6)}@example.com`,
+        },
+        t.token,
+      );
       if (r.status === 201) t.leads.push(r.body.id);
       return r;
     };
@@ -219,20 +261,55 @@ async function main() {
     };
     /** [weight, name, run] — each returns a response; `ok` lists the statuses that count as success. */
     const mix = [
-      [25, 'list leads', (t) => call('GET', `/v1/entities/${t.entityId}/leads?limit=20`, undefined, t.token)],
-      [15, 'get lead', (t) => onLead(t, (id) => call('GET', `/v1/entities/${t.entityId}/leads/${id}`, undefined, t.token))],
+      [
+        25,
+        'list leads',
+        (t) => call('GET', `/v1/entities/${t.entityId}/leads?limit=20`, undefined, t.token),
+      ],
+      [
+        15,
+        'get lead',
+        (t) =>
+          onLead(t, (id) =>
+            call('GET', `/v1/entities/${t.entityId}/leads/${id}`, undefined, t.token),
+          ),
+      ],
       [15, 'create lead', (t) => newLead(t)],
-      [10, 'update lead', (t) => onLead(t, (id) => call('PATCH', `/v1/entities/${t.entityId}/leads/${id}`, { status: Math.random() < 0.5 ? 'REACHED_OUT' : 'PENDING' }, t.token))],
+      [
+        10,
+        'update lead',
+        (t) =>
+          onLead(t, (id) =>
+            call(
+              'PATCH',
+              `/v1/entities/${t.entityId}/leads/${id}`,
+              { status: Math.random() < 0.5 ? 'REACHED_OUT' : 'PENDING' },
+              t.token,
+            ),
+          ),
+      ],
       [10, 'me', (t) => call('GET', '/v1/auth/me', undefined, t.token)],
-      [5, 'search leads', (t) => call('GET', `/v1/entities/${t.entityId}/leads?search=lead1`, undefined, t.token)],
-      [5, 'delete lead', async (t) => {
-        if (t.leads.length < 30) return newLead(t);
-        const id = t.leads.splice(Math.floor(Math.random() * t.leads.length), 1)[0];
-        deleted.add(id);
-        return call('DELETE', `/v1/entities/${t.entityId}/leads/${id}`, undefined, t.token);
-      }],
+      [
+        5,
+        'search leads',
+        (t) => call('GET', `/v1/entities/${t.entityId}/leads?search=lead1`, undefined, t.token),
+      ],
+      [
+        5,
+        'delete lead',
+        async (t) => {
+          if (t.leads.length < 30) return newLead(t);
+          const id = t.leads.splice(Math.floor(Math.random() * t.leads.length), 1)[0];
+          deleted.add(id);
+          return call('DELETE', `/v1/entities/${t.entityId}/leads/${id}`, undefined, t.token);
+        },
+      ],
       [5, 'readiness', () => call('GET', '/health/ready')],
-      [5, 'lead stats', (t) => call('GET', `/v1/entities/${t.entityId}/leads/stats`, undefined, t.token)],
+      [
+        5,
+        'lead stats',
+        (t) => call('GET', `/v1/entities/${t.entityId}/leads/stats`, undefined, t.token),
+      ],
       [3, 'list entities', (t) => call('GET', '/v1/entities', undefined, t.token)],
       [2, 'login', (t) => call('POST', '/v1/auth/login', { login: t.email, password: t.password })],
     ];
@@ -243,12 +320,16 @@ async function main() {
       return mix[0];
     };
 
-    console.log(`soak: ${MINUTES} min at ${RATE} req/s on ${db.kind}, samples every ${SAMPLE_S} s (pid ${child.pid}, port ${PORT})`);
+    console.log(
+      `soak: ${MINUTES} min at ${RATE} req/s on ${db.kind}, samples every ${SAMPLE_S} s (pid ${child.pid}, port ${PORT})`,
+    );
     console.log('  t(s)   rss MB  heap MB   requests  errors  p50 ms  p99 ms');
     const samples = [];
     const first = await memory();
     samples.push({ t: 0, ...first });
-    console.log(`  ${'0'.padStart(4)}  ${mb(first.rss).padStart(7)}  ${mb(first.heapUsed).padStart(7)}  ${'0'.padStart(9)}  ${'0'.padStart(6)}`);
+    console.log(
+      `  ${'0'.padStart(4)}  ${mb(first.rss).padStart(7)}  ${mb(first.heapUsed).padStart(7)}  ${'0'.padStart(9)}  ${'0'.padStart(6)}`,
+    );
 
     const errors = [];
     const byOp = {};
@@ -272,7 +353,9 @@ async function main() {
           byOp[name].n++;
           if (!r.status || r.status >= 400) {
             byOp[name].errors++;
-            errors.push(`${name}: ${r.status || r.error} ${r.body ? JSON.stringify(r.body).slice(0, 160) : ''}`);
+            errors.push(
+              `${name}: ${r.status || r.error} ${r.body ? JSON.stringify(r.body).slice(0, 160) : ''}`,
+            );
           }
         });
         inflight.add(p);
@@ -298,7 +381,9 @@ async function main() {
     const tEnd = Math.round((Date.now() - started) / 1000);
     if (samples[samples.length - 1].t !== tEnd) {
       samples.push({ t: tEnd, ...last });
-      console.log(`  ${String(tEnd).padStart(4)}  ${mb(last.rss).padStart(7)}  ${mb(last.heapUsed).padStart(7)}  ${String(done).padStart(9)}  ${String(errors.length).padStart(6)}  ${percentile(window, 50).toFixed(1).padStart(6)}  ${percentile(window, 99).toFixed(1).padStart(6)}`);
+      console.log(
+        `  ${String(tEnd).padStart(4)}  ${mb(last.rss).padStart(7)}  ${mb(last.heapUsed).padStart(7)}  ${String(done).padStart(9)}  ${String(errors.length).padStart(6)}  ${percentile(window, 50).toFixed(1).padStart(6)}  ${percentile(window, 99).toFixed(1).padStart(6)}`,
+      );
     }
 
     // Second half: from the first sample at or after the midpoint to the last sample.
@@ -318,8 +403,18 @@ async function main() {
       racedWithDelete,
       retriedOnReusedSocket,
       firstErrors: errors.slice(0, 5),
-      rssMb: { start: +mb(samples[0].rss), mid: +mb(mid.rss), end: +mb(end.rss), secondHalfGrowthPct: +(rssGrowth * 100).toFixed(1) },
-      heapMb: { start: +mb(samples[0].heapUsed), mid: +mb(mid.heapUsed), end: +mb(end.heapUsed), secondHalfGrowthPct: +(heapGrowth * 100).toFixed(1) },
+      rssMb: {
+        start: +mb(samples[0].rss),
+        mid: +mb(mid.rss),
+        end: +mb(end.rss),
+        secondHalfGrowthPct: +(rssGrowth * 100).toFixed(1),
+      },
+      heapMb: {
+        start: +mb(samples[0].heapUsed),
+        mid: +mb(mid.heapUsed),
+        end: +mb(end.heapUsed),
+        secondHalfGrowthPct: +(heapGrowth * 100).toFixed(1),
+      },
       operations: byOp,
     };
   } finally {
@@ -331,7 +426,9 @@ async function main() {
     await db.drop().catch(() => undefined);
   }
   console.log(JSON.stringify(result, null, 2));
-  console.log(result.pass ? 'soak: PASS' : 'soak: FAIL (errors, or memory grew ≥ 10% over the second half)');
+  console.log(
+    result.pass ? 'soak: PASS' : 'soak: FAIL (errors, or memory grew ≥ 10% over the second half)',
+  );
   process.exit(result.pass && result.exitCode === 0 ? 0 : 1);
 }
 

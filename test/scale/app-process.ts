@@ -9,16 +9,22 @@ import { join } from 'node:path';
  */
 const ROOT = join(__dirname, '..', '..');
 /** CORNERSTONE_DIST points at another build of the app (e.g. bench/.work/dist); default ./dist. */
-const DIST = process.env.CORNERSTONE_DIST ? join(ROOT, process.env.CORNERSTONE_DIST) : join(ROOT, 'dist');
+const DIST = process.env.CORNERSTONE_DIST
+  ? join(ROOT, process.env.CORNERSTONE_DIST)
+  : join(ROOT, 'dist');
 const MAIN = join(DIST, 'src', 'main.js');
 
 /** Builds once when dist is missing (CI builds before the suites; a fresh clone may not have). */
 export function ensureBuilt(): void {
   if (existsSync(MAIN)) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'], {
-    cwd: ROOT,
-    stdio: 'ignore',
-  });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'],
+    {
+      cwd: ROOT,
+      stdio: 'ignore',
+    },
+  );
 }
 
 export { freePort };
@@ -30,11 +36,20 @@ export interface AppProcess {
   stop: () => Promise<number | null>;
 }
 
-export async function startAppProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<AppProcess> {
+export async function startAppProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<AppProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'warn',
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -55,7 +70,10 @@ export async function startAppProcess(env: Record<string, string>, timeoutMs = 3
       child.kill('SIGKILL');
       throw new Error(`app not ready after ${timeoutMs} ms:\n${output}`);
     }
-    const ok = await fetch(`${url}/health/ready`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}/health/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -8,7 +8,9 @@ import { startTestApp, TestApp } from '../support/test-app';
  * the app must work end to end with replication on, and the pools show where queries went.
  */
 const adminUrl = process.env.TEST_DATABASE_URL;
-const reason = !adminUrl ? 'TEST_DATABASE_URL is required (replication is a PostgreSQL feature)' : null;
+const reason = !adminUrl
+  ? 'TEST_DATABASE_URL is required (replication is a PostgreSQL feature)'
+  : null;
 if (reason) process.stderr.write(`read-replicas: skipped: ${reason}\n`);
 const suite = reason ? describe.skip : describe;
 
@@ -36,8 +38,14 @@ suite('read replicas (DATABASE_READ_URLS = the primary itself)', () => {
   beforeAll(async () => {
     const scratch = await createScratchDatabase(adminUrl!, 'replicas');
     drop = scratch.drop;
-    t = await startTestApp({ env: { DATABASE_URL: scratch.url, DATABASE_READ_URLS: `${scratch.url}, ${scratch.url}` } });
-    const driver = (t.app.get(DataSource).driver as unknown) as { isReplicated: boolean; master: CountingPool; slaves: CountingPool[] };
+    t = await startTestApp({
+      env: { DATABASE_URL: scratch.url, DATABASE_READ_URLS: `${scratch.url}, ${scratch.url}` },
+    });
+    const driver = t.app.get(DataSource).driver as unknown as {
+      isReplicated: boolean;
+      master: CountingPool;
+      slaves: CountingPool[];
+    };
     expect(driver.isReplicated).toBe(true);
     expect(driver.slaves).toHaveLength(2);
     primary = countCheckouts(driver.master);
@@ -56,7 +64,9 @@ suite('read replicas (DATABASE_READ_URLS = the primary itself)', () => {
 
   it('is ready, registers, creates an entity and a lead, and lists them', async () => {
     expect((await t.http.get('/health/ready')).status).toBe(200);
-    const reg = await t.http.post('/v1/auth/register').send({ email: 'replica@example.com', password: 'correct horse battery' });
+    const reg = await t.http
+      .post('/v1/auth/register')
+      .send({ email: 'replica@example.com', password: 'correct horse battery' });
     expect(reg.status).toBe(201);
     const auth = { authorization: `Bearer ${reg.body.accessToken}` };
     const me = await t.http.get('/v1/auth/me').set(auth);

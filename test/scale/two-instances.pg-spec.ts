@@ -10,7 +10,10 @@ import { AppProcess, call, ensureBuilt, startAppProcess } from './app-process';
  */
 const adminUrl = process.env.TEST_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL;
-const reason = !adminUrl || !redisUrl ? 'TEST_DATABASE_URL and TEST_REDIS_URL are required (two instances share PostgreSQL and Redis)' : null;
+const reason =
+  !adminUrl || !redisUrl
+    ? 'TEST_DATABASE_URL and TEST_REDIS_URL are required (two instances share PostgreSQL and Redis)'
+    : null;
 if (reason) process.stderr.write(`two-instances: skipped: ${reason}\n`);
 const suite = reason ? describe.skip : describe;
 
@@ -53,7 +56,9 @@ function useTwoInstances(throttleLimit: number): { a: AppProcess; b: AppProcess 
 
 async function register(base: string, tag: string) {
   const email = `${tag}-${randomBytes(3).toString('hex')}@example.com`;
-  const r = await call(base, 'POST', '/v1/auth/register', { body: { email, password: 'correct horse battery' } });
+  const r = await call(base, 'POST', '/v1/auth/register', {
+    body: { email, password: 'correct horse battery' },
+  });
   expect(r.status).toBe(201);
   return { id: r.body.user.id as string, token: r.body.accessToken as string };
 }
@@ -67,8 +72,15 @@ suite('two app instances on one PostgreSQL and one Redis', () => {
     const before = await call(instances.b.url, 'GET', '/v1/auth/me', { token: user.token });
     expect(before.status).toBe(200);
     expect(before.body.firstName).toBeNull();
-    for (const [name, writer, reader] of [['Ada', instances.a, instances.b], ['Grace', instances.b, instances.a], ['Edsger', instances.a, instances.b]] as const) {
-      const write = await call(writer.url, 'PATCH', '/v1/users/me', { token: user.token, body: { firstName: name } });
+    for (const [name, writer, reader] of [
+      ['Ada', instances.a, instances.b],
+      ['Grace', instances.b, instances.a],
+      ['Edsger', instances.a, instances.b],
+    ] as const) {
+      const write = await call(writer.url, 'PATCH', '/v1/users/me', {
+        token: user.token,
+        body: { firstName: name },
+      });
       expect(write.status).toBe(200);
       const read = await call(reader.url, 'GET', '/v1/auth/me', { token: user.token });
       expect(read.status).toBe(200);
@@ -80,13 +92,23 @@ suite('two app instances on one PostgreSQL and one Redis', () => {
 
   it('refuses a token on the other instance right after the user is deactivated', async () => {
     const user = await register(instances.b.url, 'deactivate');
-    expect((await call(instances.b.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(200); // cached on B
-    const admin = await call(instances.a.url, 'POST', '/v1/auth/login', { body: { login: ADMIN.email, password: ADMIN.password } });
+    expect((await call(instances.b.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(
+      200,
+    ); // cached on B
+    const admin = await call(instances.a.url, 'POST', '/v1/auth/login', {
+      body: { login: ADMIN.email, password: ADMIN.password },
+    });
     expect(admin.status).toBe(200);
-    const off = await call(instances.a.url, 'POST', `/v1/users/${user.id}/deactivate`, { token: admin.body.accessToken });
+    const off = await call(instances.a.url, 'POST', `/v1/users/${user.id}/deactivate`, {
+      token: admin.body.accessToken,
+    });
     expect(off.status).toBe(200);
-    expect((await call(instances.b.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(401);
-    expect((await call(instances.a.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(401);
+    expect((await call(instances.b.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(
+      401,
+    );
+    expect((await call(instances.a.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(
+      401,
+    );
   });
 
   it('counts the rate limit across both instances (429 with Retry-After on the instance that saw none of the requests)', async () => {
@@ -95,7 +117,8 @@ suite('two app instances on one PostgreSQL and one Redis', () => {
     let spent = 0;
     let last = 200;
     while (last !== 429 && spent < THROTTLE_LIMIT * 2) {
-      last = (await call(instances.a.url, 'GET', `/v1/users/${user.id}`, { token: user.token })).status;
+      last = (await call(instances.a.url, 'GET', `/v1/users/${user.id}`, { token: user.token }))
+        .status;
       spent++;
     }
     expect(last).toBe(429);
@@ -124,8 +147,10 @@ suite('two app instances, batched rate-limit counting (limit 640, batch 20)', ()
     let refused = 0;
     // Alternate between the instances until each has refused twice in a row.
     for (let i = 0; i < LIMIT * 2 && refused < 4; i++) {
-      const [name, base] = i % 2 === 0 ? (['a', instances.a.url] as const) : (['b', instances.b.url] as const);
-      const status = (await call(base, 'GET', `/v1/users/${user.id}`, { token: user.token })).status;
+      const [name, base] =
+        i % 2 === 0 ? (['a', instances.a.url] as const) : (['b', instances.b.url] as const);
+      const status = (await call(base, 'GET', `/v1/users/${user.id}`, { token: user.token }))
+        .status;
       if (status === 200) {
         admitted[name]++;
         refused = 0;

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { ADMIN_ENV, buildWorld, forgedTokens, World } from '../support/actors';
-import { buildPath, entityParamOf, listOperations, Operation, sampleObject } from '../support/openapi-operations';
+import {
+  buildPath,
+  entityParamOf,
+  listOperations,
+  Operation,
+  sampleObject,
+} from '../support/openapi-operations';
 import { rowCounts } from '../support/row-counts';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -49,7 +55,12 @@ describe('access matrix over every operation of the OpenAPI document', () => {
     } catch {
       /* not JSON */
     }
-    return { status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), body, text: res.body };
+    return {
+      status: res.statusCode,
+      contentType: String(res.headers['content-type'] ?? ''),
+      body,
+      text: res.body,
+    };
   }
 
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -66,8 +77,10 @@ describe('access matrix over every operation of the OpenAPI document', () => {
     const failures: string[] = [];
     for (const op of selected) {
       const res = await call(op, headers, entityId);
-      const problem = res.contentType.startsWith('application/problem+json') && res.body.status === expected;
-      if (res.status !== expected || !problem) failures.push(`${op.label}: ${res.status} ${res.text.slice(0, 160)}`);
+      const problem =
+        res.contentType.startsWith('application/problem+json') && res.body.status === expected;
+      if (res.status !== expected || !problem)
+        failures.push(`${op.label}: ${res.status} ${res.text.slice(0, 160)}`);
     }
     return failures;
   }
@@ -78,7 +91,11 @@ describe('access matrix over every operation of the OpenAPI document', () => {
     expect(undeclared).toEqual([]);
     const malformed = ops
       .filter((op) => op.access?.kind === 'tenant')
-      .filter((op) => !ROLES.includes((op.access as { role: (typeof ROLES)[number] }).role) || !entityParamOf(op))
+      .filter(
+        (op) =>
+          !ROLES.includes((op.access as { role: (typeof ROLES)[number] }).role) ||
+          !entityParamOf(op),
+      )
       .map((op) => op.label);
     // A tenant route must name its entity in the path (:entityId or :id).
     expect(malformed).toEqual([]);
@@ -93,8 +110,12 @@ describe('access matrix over every operation of the OpenAPI document', () => {
     for (const op of ops.filter((o) => o.access?.kind === 'public')) {
       const res = await call(op, {});
       // 401 is fine when it is the route's own answer (wrong password at login), not the guard's.
-      const guard = res.status === 403 || (res.status === 401 && /^Authentication required/i.test(String((res.body as { detail?: string }).detail)));
-      if (guard || res.status >= 500) failures.push(`${op.label}: ${res.status} ${res.text.slice(0, 160)}`);
+      const guard =
+        res.status === 403 ||
+        (res.status === 401 &&
+          /^Authentication required/i.test(String((res.body as { detail?: string }).detail)));
+      if (guard || res.status >= 500)
+        failures.push(`${op.label}: ${res.status} ${res.text.slice(0, 160)}`);
     }
     // Public writes (registration) may add rows; everything after this must not.
     baseline = await rowCounts(t.db);
@@ -103,17 +124,35 @@ describe('access matrix over every operation of the OpenAPI document', () => {
 
   it('answers 401 to malformed Authorization headers on every non-public route', async () => {
     const failures: string[] = [];
-    for (const header of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer  ', `Bearer ${'x'.repeat(5000)}`, 'Token abc']) {
-      failures.push(...(await expectEvery(nonPublic(), { authorization: header }, 401)).map((f) => `[${header.slice(0, 20)}] ${f}`));
+    for (const header of [
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+      'Bearer  ',
+      `Bearer ${'x'.repeat(5000)}`,
+      'Token abc',
+    ]) {
+      failures.push(
+        ...(await expectEvery(nonPublic(), { authorization: header }, 401)).map(
+          (f) => `[${header.slice(0, 20)}] ${f}`,
+        ),
+      );
     }
-    failures.push(...(await expectEvery(nonPublic(), { 'x-api-key': 'ck_not_a_real_key' }, 401)).map((f) => `[X-API-Key] ${f}`));
+    failures.push(
+      ...(await expectEvery(nonPublic(), { 'x-api-key': 'ck_not_a_real_key' }, 401)).map(
+        (f) => `[X-API-Key] ${f}`,
+      ),
+    );
     expect(failures).toEqual([]);
   });
 
   it('answers 401 to expired, tampered, alg:none and otherwise forged JWTs on every non-public route', async () => {
     const failures: string[] = [];
-    for (const [kind, token] of Object.entries(forgedTokens(w.owner.token, t.config.auth.jwtSecret, w.admin))) {
-      failures.push(...(await expectEvery(nonPublic(), bearer(token), 401)).map((f) => `[${kind}] ${f}`));
+    for (const [kind, token] of Object.entries(
+      forgedTokens(w.owner.token, t.config.auth.jwtSecret, w.admin),
+    )) {
+      failures.push(
+        ...(await expectEvery(nonPublic(), bearer(token), 401)).map((f) => `[${kind}] ${f}`),
+      );
     }
     expect(failures).toEqual([]);
   });
@@ -147,14 +186,18 @@ describe('access matrix over every operation of the OpenAPI document', () => {
         const needed = (op.access as { role: (typeof ROLES)[number] }).role;
         return ROLES.indexOf(needed) > ROLES.indexOf(role as (typeof ROLES)[number]);
       });
-      failures.push(...(await expectEvery(above, bearer(actor.token), 403)).map((f) => `[${role}] ${f}`));
+      failures.push(
+        ...(await expectEvery(above, bearer(actor.token), 403)).map((f) => `[${role}] ${f}`),
+      );
     }
     expect(failures).toEqual([]);
   });
 
   it('lets callers with enough access through the guard on every read route', async () => {
     const failures: string[] = [];
-    const reads = ops.filter((op) => op.method === 'get' && op.access && op.access.kind !== 'public');
+    const reads = ops.filter(
+      (op) => op.method === 'get' && op.access && op.access.kind !== 'public',
+    );
     for (const op of reads) {
       const access = op.access!;
       const callers =
@@ -163,14 +206,26 @@ describe('access matrix over every operation of the OpenAPI document', () => {
           : access.kind === 'authenticated'
             ? { member: w.member, outsider: w.outsider }
             : Object.fromEntries(
-                ([['member', w.member], ['admin', w.entityAdmin], ['owner', w.owner]] as const).filter(
-                  ([role]) => ROLES.indexOf(role) >= ROLES.indexOf((access as { role: (typeof ROLES)[number] }).role),
+                (
+                  [
+                    ['member', w.member],
+                    ['admin', w.entityAdmin],
+                    ['owner', w.owner],
+                  ] as const
+                ).filter(
+                  ([role]) =>
+                    ROLES.indexOf(role) >=
+                    ROLES.indexOf((access as { role: (typeof ROLES)[number] }).role),
                 ),
               );
       for (const [who, actor] of Object.entries(callers)) {
         const res = await call(op, bearer(actor.token));
-        const deniedByGuard = res.status === 401 || res.status === 403 || (res.status === 404 && /entity not found/i.test(res.text));
-        if (deniedByGuard || res.status >= 500) failures.push(`[${who}] ${op.label}: ${res.status} ${res.text.slice(0, 160)}`);
+        const deniedByGuard =
+          res.status === 401 ||
+          res.status === 403 ||
+          (res.status === 404 && /entity not found/i.test(res.text));
+        if (deniedByGuard || res.status >= 500)
+          failures.push(`[${who}] ${op.label}: ${res.status} ${res.text.slice(0, 160)}`);
       }
     }
     expect(failures).toEqual([]);

@@ -59,28 +59,42 @@ describe('hostile input on every operation of the OpenAPI document', () => {
   });
 
   const actorFor = (op: Operation): Actor | undefined =>
-    op.access?.kind === 'admin' ? world.admin : op.access?.kind === 'public' ? undefined : world.owner;
+    op.access?.kind === 'admin'
+      ? world.admin
+      : op.access?.kind === 'public'
+        ? undefined
+        : world.owner;
 
   async function send(op: Operation, req: HostileRequest): Promise<Response> {
     const actor = actorFor(op);
     const headers: Record<string, string> = {};
     if (actor) headers.authorization = `Bearer ${actor.token}`;
-    if (req.contentType !== null && req.payload !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
+    if (req.contentType !== null && req.payload !== undefined)
+      headers['content-type'] = req.contentType ?? 'application/json';
     const url = (req.path ?? buildPath(op, world.entityId)) + (req.query ? `?${req.query}` : '');
     const res = await t.app
       .getHttpAdapter()
       .getInstance()
       .inject({ method: op.method.toUpperCase() as 'GET', url, headers, payload: req.payload });
-    return { status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), body: res.body };
+    return {
+      status: res.statusCode,
+      contentType: String(res.headers['content-type'] ?? ''),
+      body: res.body,
+    };
   }
 
   /** A 4xx problem+json whose body agrees with the status line. */
   function rejection(res: Response): string | null {
     if (res.status < 400 || res.status >= 500) return `status ${res.status}`;
-    if (!res.contentType.startsWith('application/problem+json')) return `status ${res.status} but content-type ${res.contentType}`;
+    if (!res.contentType.startsWith('application/problem+json'))
+      return `status ${res.status} but content-type ${res.contentType}`;
     try {
       const problem = JSON.parse(res.body);
-      if (problem.status !== res.status || typeof problem.type !== 'string' || typeof problem.detail !== 'string') {
+      if (
+        problem.status !== res.status ||
+        typeof problem.type !== 'string' ||
+        typeof problem.detail !== 'string'
+      ) {
         return `malformed problem body`;
       }
       if (/\bat .+\.(js|ts):\d+/.test(res.body)) return 'stack trace in the body';
@@ -90,7 +104,10 @@ describe('hostile input on every operation of the OpenAPI document', () => {
     return null;
   }
 
-  async function expectAllRejected(build: (op: Operation) => HostileRequest[], filter: (op: Operation) => boolean) {
+  async function expectAllRejected(
+    build: (op: Operation) => HostileRequest[],
+    filter: (op: Operation) => boolean,
+  ) {
     const failures: string[] = [];
     let sent = 0;
     for (const op of ops.filter(filter)) {
@@ -112,7 +129,9 @@ describe('hostile input on every operation of the OpenAPI document', () => {
   const fields = (op: Operation) => Object.entries(op.body?.properties ?? {});
 
   it('finds the operations to attack in the OpenAPI document', () => {
-    process.stdout.write(`hostile input: ${ops.length} operations, ${ops.filter(hasJsonBody).length} with a JSON body\n`);
+    process.stdout.write(
+      `hostile input: ${ops.length} operations, ${ops.filter(hasJsonBody).length} with a JSON body\n`,
+    );
     expect(ops.length).toBeGreaterThan(3);
     expect(ops.filter(hasJsonBody).length).toBeGreaterThan(0);
   });
@@ -120,60 +139,86 @@ describe('hostile input on every operation of the OpenAPI document', () => {
   it('refuses malformed, empty, non-object, deep, poisoned and oversized JSON bodies', async () => {
     const deep = '['.repeat(10_000) + ']'.repeat(10_000);
     const deepObject = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
-    const sent = await expectAllRejected(
-      (op) => {
-        const valid = validBody(op);
-        const first = Object.keys(op.body?.properties ?? {})[0] ?? 'name';
-        return [
-          { name: 'malformed JSON', payload: '{"a": ' },
-          { name: 'JSON with a trailing comma', payload: '{"a":1,}' },
-          { name: 'NaN literal', payload: '{"a": NaN}' },
-          { name: 'empty JSON body', payload: '' },
-          { name: 'array body', payload: '[]' },
-          { name: 'array of valid bodies', payload: json([valid, valid]) },
-          { name: 'string body', payload: '"hello"' },
-          { name: 'number body', payload: '42' },
-          { name: 'boolean body', payload: 'true' },
-          { name: 'null body', payload: 'null' },
-          { name: 'depth 10,000 array', payload: deep },
-          { name: 'depth 10,000 object', payload: deepObject },
-          { name: '__proto__ at the top', payload: `{"__proto__":{"polluted":true,"isAdmin":true},${json(valid).slice(1)}` },
-          { name: '__proto__ inside a field', payload: json({ ...valid, [first]: 'x' }).replace(/}$/, ',"nested":{"__proto__":{"polluted":true}}}') },
-          { name: 'constructor.prototype', payload: `{"constructor":{"prototype":{"polluted":true}},${json(valid).slice(1)}` },
-          { name: '2 MiB body', payload: json({ ...valid, [first]: 'x'.repeat(2 * 1024 * 1024) }) },
-          { name: 'text/plain', payload: json(valid), contentType: 'text/plain' },
-          { name: 'form-urlencoded', payload: 'a=1&b=2', contentType: 'application/x-www-form-urlencoded' },
-          { name: 'application/xml', payload: '<a>1</a>', contentType: 'application/xml' },
-          { name: 'no Content-Type', payload: json(valid), contentType: null },
-          { name: 'application/jsonp', payload: json(valid), contentType: 'application/jsonp' },
-          { name: 'multipart/form-data on a JSON route', payload: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n', contentType: 'multipart/form-data; boundary=x' },
-          { name: 'JSON declared, binary sent', payload: Buffer.from([0xff, 0xfe, 0x00, 0x01]) },
-        ];
-      },
-      hasJsonBody,
-    );
+    const sent = await expectAllRejected((op) => {
+      const valid = validBody(op);
+      const first = Object.keys(op.body?.properties ?? {})[0] ?? 'name';
+      return [
+        { name: 'malformed JSON', payload: '{"a": ' },
+        { name: 'JSON with a trailing comma', payload: '{"a":1,}' },
+        { name: 'NaN literal', payload: '{"a": NaN}' },
+        { name: 'empty JSON body', payload: '' },
+        { name: 'array body', payload: '[]' },
+        { name: 'array of valid bodies', payload: json([valid, valid]) },
+        { name: 'string body', payload: '"hello"' },
+        { name: 'number body', payload: '42' },
+        { name: 'boolean body', payload: 'true' },
+        { name: 'null body', payload: 'null' },
+        { name: 'depth 10,000 array', payload: deep },
+        { name: 'depth 10,000 object', payload: deepObject },
+        {
+          name: '__proto__ at the top',
+          payload: `{"__proto__":{"polluted":true,"isAdmin":true},${json(valid).slice(1)}`,
+        },
+        {
+          name: '__proto__ inside a field',
+          payload: json({ ...valid, [first]: 'x' }).replace(
+            /}$/,
+            ',"nested":{"__proto__":{"polluted":true}}}',
+          ),
+        },
+        {
+          name: 'constructor.prototype',
+          payload: `{"constructor":{"prototype":{"polluted":true}},${json(valid).slice(1)}`,
+        },
+        { name: '2 MiB body', payload: json({ ...valid, [first]: 'x'.repeat(2 * 1024 * 1024) }) },
+        { name: 'text/plain', payload: json(valid), contentType: 'text/plain' },
+        {
+          name: 'form-urlencoded',
+          payload: 'a=1&b=2',
+          contentType: 'application/x-www-form-urlencoded',
+        },
+        { name: 'application/xml', payload: '<a>1</a>', contentType: 'application/xml' },
+        { name: 'no Content-Type', payload: json(valid), contentType: null },
+        { name: 'application/jsonp', payload: json(valid), contentType: 'application/jsonp' },
+        {
+          name: 'multipart/form-data on a JSON route',
+          payload: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n',
+          contentType: 'multipart/form-data; boundary=x',
+        },
+        { name: 'JSON declared, binary sent', payload: Buffer.from([0xff, 0xfe, 0x00, 0x01]) },
+      ];
+    }, hasJsonBody);
     expect(sent).toBeGreaterThan(0);
   });
 
   it('refuses unknown fields, missing required fields and nulls in required fields', async () => {
-    await expectAllRejected(
-      (op) => {
-        const valid = validBody(op);
-        const documented = Object.keys(op.body?.properties ?? {});
-        const cases: HostileRequest[] = [{ name: 'unknown field', payload: json({ ...valid, unexpectedField: 'x' }) }];
-        // Privilege fields smuggled into a body that does not document them.
-        for (const [key, value] of Object.entries({ isAdmin: true, role: 'owner', id: randomUUID(), entityId: randomUUID(), userId: randomUUID() })) {
-          if (!documented.includes(key)) cases.push({ name: `undocumented ${key}`, payload: json({ ...valid, [key]: value }) });
-        }
-        for (const field of op.body?.required ?? []) {
-          const { [field]: _omitted, ...rest } = valid;
-          cases.push({ name: `missing required ${field}`, payload: json(rest) });
-          cases.push({ name: `null in required ${field}`, payload: json({ ...valid, [field]: null }) });
-        }
-        return cases;
-      },
-      hasJsonBody,
-    );
+    await expectAllRejected((op) => {
+      const valid = validBody(op);
+      const documented = Object.keys(op.body?.properties ?? {});
+      const cases: HostileRequest[] = [
+        { name: 'unknown field', payload: json({ ...valid, unexpectedField: 'x' }) },
+      ];
+      // Privilege fields smuggled into a body that does not document them.
+      for (const [key, value] of Object.entries({
+        isAdmin: true,
+        role: 'owner',
+        id: randomUUID(),
+        entityId: randomUUID(),
+        userId: randomUUID(),
+      })) {
+        if (!documented.includes(key))
+          cases.push({ name: `undocumented ${key}`, payload: json({ ...valid, [key]: value }) });
+      }
+      for (const field of op.body?.required ?? []) {
+        const { [field]: _omitted, ...rest } = valid;
+        cases.push({ name: `missing required ${field}`, payload: json(rest) });
+        cases.push({
+          name: `null in required ${field}`,
+          payload: json({ ...valid, [field]: null }),
+        });
+      }
+      return cases;
+    }, hasJsonBody);
   });
 
   it('refuses wrong types, 100 KB strings, operator objects and absurd numbers in every field', async () => {
@@ -186,35 +231,56 @@ describe('hostile input on every operation of the OpenAPI document', () => {
       object: ['x', 1, [1], true],
       enum: ['definitely-not-a-member', 12345, ['x']],
     };
-    await expectAllRejected(
-      (op) => {
-        const valid = validBody(op);
-        const cases: HostileRequest[] = [];
-        for (const [field, schema] of fields(op)) {
-          const type = typeOf(schema);
-          for (const value of wrongTypes[type] ?? []) {
-            cases.push({ name: `${field} (${type}) = ${json(value)}`, payload: json({ ...valid, [field]: value }) });
-          }
-          cases.push({ name: `${field} = {"$gt":""}`, payload: json({ ...valid, [field]: { $gt: '' } }) });
-          cases.push({ name: `${field} = {"$ne":null}`, payload: json({ ...valid, [field]: { $ne: null } }) });
-          if (type === 'string' || type === 'enum') {
-            cases.push({ name: `${field} = 100 KB string`, payload: json({ ...valid, [field]: 'a'.repeat(100 * 1024) }) });
-            cases.push({ name: `${field} = lone surrogate`, payload: json({ ...valid, [field]: 'a\ud800b' }) });
-            cases.push({ name: `${field} = NUL character`, payload: json({ ...valid, [field]: 'a\u0000b' }) });
-          }
-          if (type === 'integer' || type === 'number') {
-            for (const raw of ['-1000000000', '1e308', '1e400', '-1e400', '9007199254740993']) {
-              cases.push({ name: `${field} = ${raw}`, payload: json({ ...valid, [field]: 0 }).replace(`"${field}":0`, `"${field}":${raw}`) });
-            }
-          }
-          if (type === 'array') {
-            cases.push({ name: `${field} = 100,000 items`, payload: json({ ...valid, [field]: Array.from({ length: 100_000 }, () => 1) }) });
+    await expectAllRejected((op) => {
+      const valid = validBody(op);
+      const cases: HostileRequest[] = [];
+      for (const [field, schema] of fields(op)) {
+        const type = typeOf(schema);
+        for (const value of wrongTypes[type] ?? []) {
+          cases.push({
+            name: `${field} (${type}) = ${json(value)}`,
+            payload: json({ ...valid, [field]: value }),
+          });
+        }
+        cases.push({
+          name: `${field} = {"$gt":""}`,
+          payload: json({ ...valid, [field]: { $gt: '' } }),
+        });
+        cases.push({
+          name: `${field} = {"$ne":null}`,
+          payload: json({ ...valid, [field]: { $ne: null } }),
+        });
+        if (type === 'string' || type === 'enum') {
+          cases.push({
+            name: `${field} = 100 KB string`,
+            payload: json({ ...valid, [field]: 'a'.repeat(100 * 1024) }),
+          });
+          cases.push({
+            name: `${field} = lone surrogate`,
+            payload: json({ ...valid, [field]: 'a\ud800b' }),
+          });
+          cases.push({
+            name: `${field} = NUL character`,
+            payload: json({ ...valid, [field]: 'a\u0000b' }),
+          });
+        }
+        if (type === 'integer' || type === 'number') {
+          for (const raw of ['-1000000000', '1e308', '1e400', '-1e400', '9007199254740993']) {
+            cases.push({
+              name: `${field} = ${raw}`,
+              payload: json({ ...valid, [field]: 0 }).replace(`"${field}":0`, `"${field}":${raw}`),
+            });
           }
         }
-        return cases;
-      },
-      hasJsonBody,
-    );
+        if (type === 'array') {
+          cases.push({
+            name: `${field} = 100,000 items`,
+            payload: json({ ...valid, [field]: Array.from({ length: 100_000 }, () => 1) }),
+          });
+        }
+      }
+      return cases;
+    }, hasJsonBody);
   });
 
   const hostileIds = [
@@ -261,11 +327,21 @@ describe('hostile input on every operation of the OpenAPI document', () => {
     if (p.name === 'cursor') return forgedCursors.map((c) => `cursor=${encodeURIComponent(c)}`);
     const type = typeOf(schema);
     if (type === 'integer' || type === 'number') {
-      return ['abc', '-1', '0.5', '1e9', 'NaN', 'Infinity', '1;DROP TABLE users', '99999999999999999999999'].map(
-        (v) => `${name}=${encodeURIComponent(v)}`,
-      ).filter((q) => !(q.endsWith('-1') && (schema.minimum ?? 0) < -1));
+      return [
+        'abc',
+        '-1',
+        '0.5',
+        '1e9',
+        'NaN',
+        'Infinity',
+        '1;DROP TABLE users',
+        '99999999999999999999999',
+      ]
+        .map((v) => `${name}=${encodeURIComponent(v)}`)
+        .filter((q) => !(q.endsWith('-1') && (schema.minimum ?? 0) < -1));
     }
-    if (type === 'enum') return [`${name}=not-a-member`, `${name}=${encodeURIComponent("' OR 1=1 --")}`];
+    if (type === 'enum')
+      return [`${name}=not-a-member`, `${name}=${encodeURIComponent("' OR 1=1 --")}`];
     if (type === 'boolean') return [`${name}=maybe`];
     return [];
   };
@@ -277,7 +353,10 @@ describe('hostile input on every operation of the OpenAPI document', () => {
           queryCases(p).map((query) => ({ name: `?${query.slice(0, 60)}`, query })),
         );
         cases.push({ name: 'unknown query parameter', query: 'unexpectedParam=1' });
-        cases.push({ name: 'operator-shaped query key', query: `${encodeURIComponent(op.queryParams[0].name)}[$gt]=` });
+        cases.push({
+          name: 'operator-shaped query key',
+          query: `${encodeURIComponent(op.queryParams[0].name)}[$gt]=`,
+        });
         return cases;
       },
       // Only operations that declare query parameters validate the query string.
@@ -288,7 +367,11 @@ describe('hostile input on every operation of the OpenAPI document', () => {
   it('refuses malformed and hostile multipart forms on every upload operation', async () => {
     const boundary = 'cs-hostile-boundary';
     const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
-    type Part = { name: string; value?: string; file?: { filename: string; type: string; data: Buffer } };
+    type Part = {
+      name: string;
+      value?: string;
+      file?: { filename: string; type: string; data: Buffer };
+    };
     const form = (parts: Part[]) =>
       Buffer.concat([
         ...parts.flatMap((p) => [
@@ -311,29 +394,131 @@ describe('hostile input on every operation of the OpenAPI document', () => {
       const fileField = props.find(([, p]) => p.format === 'binary')?.[0] ?? 'file';
       const fileRequired = op.multipart?.required?.includes(fileField) ?? false;
       const textFields: Part[] = props
-        .filter(([, p]) => p.format !== 'binary' && op.multipart?.required?.includes(props.find(([n]) => n)![0]) !== undefined)
+        .filter(
+          ([, p]) =>
+            p.format !== 'binary' &&
+            op.multipart?.required?.includes(props.find(([n]) => n)![0]) !== undefined,
+        )
         .filter(([name]) => op.multipart?.required?.includes(name))
         .map(([name, p]) => ({ name, value: String(sampleValue(p, name)) }));
-      const pdf = (filename = 'resume.pdf'): Part => ({ name: fileField, file: { filename, type: 'application/pdf', data: PDF } });
+      const pdf = (filename = 'resume.pdf'): Part => ({
+        name: fileField,
+        file: { filename, type: 'application/pdf', data: PDF },
+      });
       const cases: HostileRequest[] = [
         { name: 'text/plain', payload: 'hello', contentType: 'text/plain' },
-        { name: 'multipart without a boundary', payload: form([...textFields, pdf()]), contentType: 'multipart/form-data' },
-        { name: 'multipart garbage', payload: 'this is not a multipart body', contentType: multipartType },
-        { name: 'truncated multipart', payload: form([...textFields, pdf()]).subarray(0, 60), contentType: multipartType },
-        { name: 'file that is not a document', payload: form([...textFields, { name: fileField, file: { filename: 'resume.pdf', type: 'application/pdf', data: Buffer.from('MZ\x90\x00 not a pdf') } }]), contentType: multipartType },
-        { name: 'path in the file name', payload: form([...textFields, pdf('../../../etc/passwd.pdf')]), contentType: multipartType },
-        { name: 'file sent twice', payload: form([...textFields, pdf(), pdf()]), contentType: multipartType },
-        { name: 'a text field sent twice', payload: form([...textFields, ...textFields.slice(0, 1), pdf()]), contentType: multipartType },
-        { name: 'unknown field', payload: form([...textFields, { name: 'unexpectedField', value: 'x' }, pdf()]), contentType: multipartType },
-        { name: '__proto__ field', payload: form([...textFields, { name: '__proto__', value: 'polluted' }, pdf()]), contentType: multipartType },
-        { name: 'constructor field', payload: form([...textFields, { name: 'constructor', value: 'x' }, pdf()]), contentType: multipartType },
-        { name: '20 KB text field', payload: form([...textFields.map((f, i) => (i === 0 ? { ...f, value: 'a'.repeat(20 * 1024) } : f)), pdf()]), contentType: multipartType },
-        { name: 'NUL in a text field', payload: form([...textFields.map((f, i) => (i === 0 ? { ...f, value: 'a\u0000b' } : f)), pdf()]), contentType: multipartType },
-        { name: '40 parts', payload: form([...textFields, ...Array.from({ length: 40 }, (_, i) => ({ name: `f${i}`, value: 'x' })), pdf()]), contentType: multipartType },
-        { name: 'file over MAX_UPLOAD_BYTES', payload: form([...textFields, { name: fileField, file: { filename: 'big.pdf', type: 'application/pdf', data: Buffer.concat([PDF, Buffer.alloc(t.config.uploads.maxBytes + 1024, 0x20)]) } }]), contentType: multipartType },
+        {
+          name: 'multipart without a boundary',
+          payload: form([...textFields, pdf()]),
+          contentType: 'multipart/form-data',
+        },
+        {
+          name: 'multipart garbage',
+          payload: 'this is not a multipart body',
+          contentType: multipartType,
+        },
+        {
+          name: 'truncated multipart',
+          payload: form([...textFields, pdf()]).subarray(0, 60),
+          contentType: multipartType,
+        },
+        {
+          name: 'file that is not a document',
+          payload: form([
+            ...textFields,
+            {
+              name: fileField,
+              file: {
+                filename: 'resume.pdf',
+                type: 'application/pdf',
+                data: Buffer.from('MZ\x90\x00 not a pdf'),
+              },
+            },
+          ]),
+          contentType: multipartType,
+        },
+        {
+          name: 'path in the file name',
+          payload: form([...textFields, pdf('../../../etc/passwd.pdf')]),
+          contentType: multipartType,
+        },
+        {
+          name: 'file sent twice',
+          payload: form([...textFields, pdf(), pdf()]),
+          contentType: multipartType,
+        },
+        {
+          name: 'a text field sent twice',
+          payload: form([...textFields, ...textFields.slice(0, 1), pdf()]),
+          contentType: multipartType,
+        },
+        {
+          name: 'unknown field',
+          payload: form([...textFields, { name: 'unexpectedField', value: 'x' }, pdf()]),
+          contentType: multipartType,
+        },
+        {
+          name: '__proto__ field',
+          payload: form([...textFields, { name: '__proto__', value: 'polluted' }, pdf()]),
+          contentType: multipartType,
+        },
+        {
+          name: 'constructor field',
+          payload: form([...textFields, { name: 'constructor', value: 'x' }, pdf()]),
+          contentType: multipartType,
+        },
+        {
+          name: '20 KB text field',
+          payload: form([
+            ...textFields.map((f, i) => (i === 0 ? { ...f, value: 'a'.repeat(20 * 1024) } : f)),
+            pdf(),
+          ]),
+          contentType: multipartType,
+        },
+        {
+          name: 'NUL in a text field',
+          payload: form([
+            ...textFields.map((f, i) => (i === 0 ? { ...f, value: 'a\u0000b' } : f)),
+            pdf(),
+          ]),
+          contentType: multipartType,
+        },
+        {
+          name: '40 parts',
+          payload: form([
+            ...textFields,
+            ...Array.from({ length: 40 }, (_, i) => ({ name: `f${i}`, value: 'x' })),
+            pdf(),
+          ]),
+          contentType: multipartType,
+        },
+        {
+          name: 'file over MAX_UPLOAD_BYTES',
+          payload: form([
+            ...textFields,
+            {
+              name: fileField,
+              file: {
+                filename: 'big.pdf',
+                type: 'application/pdf',
+                data: Buffer.concat([PDF, Buffer.alloc(t.config.uploads.maxBytes + 1024, 0x20)]),
+              },
+            },
+          ]),
+          contentType: multipartType,
+        },
       ];
-      if (fileRequired) cases.push({ name: 'required file missing', payload: form(textFields), contentType: multipartType });
-      if (!op.body) cases.push({ name: 'JSON instead of a form', payload: json(Object.fromEntries(textFields.map((f) => [f.name, f.value]))) });
+      if (fileRequired)
+        cases.push({
+          name: 'required file missing',
+          payload: form(textFields),
+          contentType: multipartType,
+        });
+      if (!op.body)
+        cases.push({
+          name: 'JSON instead of a form',
+          payload: json(Object.fromEntries(textFields.map((f) => [f.name, f.value]))),
+        });
       for (const req of cases) {
         // Upload routes may be throttled per address (public intake): each request comes from its own.
         const actor = actorFor(op);
@@ -346,11 +531,17 @@ describe('hostile input on every operation of the OpenAPI document', () => {
             remoteAddress: `10.77.${Math.floor(++ip / 250)}.${ip % 250}`,
             headers: {
               ...(actor ? { authorization: `Bearer ${actor.token}` } : {}),
-              ...(req.contentType !== null ? { 'content-type': req.contentType ?? 'application/json' } : {}),
+              ...(req.contentType !== null
+                ? { 'content-type': req.contentType ?? 'application/json' }
+                : {}),
             },
             payload: req.payload,
           });
-        const why = rejection({ status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), body: res.body });
+        const why = rejection({
+          status: res.statusCode,
+          contentType: String(res.headers['content-type'] ?? ''),
+          body: res.body,
+        });
         if (why) failures.push(`${op.label} — ${req.name}: ${why} ${res.body.slice(0, 200)}`);
       }
     }
@@ -378,40 +569,73 @@ describe('hostile input on every operation of the OpenAPI document', () => {
       for (const [field, schema] of fields(op)) {
         if (typeOf(schema) !== 'string') continue;
         for (const value of nasty) {
-          const res = await send(op, { name: field, payload: json({ ...validBody(op), [field]: value }) });
+          const res = await send(op, {
+            name: field,
+            payload: json({ ...validBody(op), [field]: value }),
+          });
           seen[res.status] = (seen[res.status] ?? 0) + 1;
           if (res.status >= 500 || (res.status >= 400 && rejection(res))) {
-            failures.push(`${op.label} — ${field} = ${JSON.stringify(value)}: ${res.status} ${res.body.slice(0, 200)}`);
+            failures.push(
+              `${op.label} — ${field} = ${JSON.stringify(value)}: ${res.status} ${res.body.slice(0, 200)}`,
+            );
           }
         }
       }
     }
     // Free-text query parameters (search…): metacharacters, NUL, LIKE wildcards, long values.
     for (const op of ops.filter((o) => o.method === 'get')) {
-      for (const p of op.queryParams.filter((q) => typeOf(q.schema) === 'string' && q.name !== 'cursor' && !q.schema?.format)) {
-        for (const value of ["' OR 1=1 --", '%00', '%25', '_', '%5C', encodeURIComponent('x\u0000y'), 'x'.repeat(3000), encodeURIComponent('{"$gt":""}')]) {
-          const res = await send(op, { name: p.name, query: `${encodeURIComponent(p.name)}=${value}` });
+      for (const p of op.queryParams.filter(
+        (q) => typeOf(q.schema) === 'string' && q.name !== 'cursor' && !q.schema?.format,
+      )) {
+        for (const value of [
+          "' OR 1=1 --",
+          '%00',
+          '%25',
+          '_',
+          '%5C',
+          encodeURIComponent('x\u0000y'),
+          'x'.repeat(3000),
+          encodeURIComponent('{"$gt":""}'),
+        ]) {
+          const res = await send(op, {
+            name: p.name,
+            query: `${encodeURIComponent(p.name)}=${value}`,
+          });
           seen[res.status] = (seen[res.status] ?? 0) + 1;
           if (res.status >= 500 || (res.status >= 400 && rejection(res))) {
-            failures.push(`${op.label} — ?${p.name}=${value.slice(0, 40)}: ${res.status} ${res.body.slice(0, 200)}`);
+            failures.push(
+              `${op.label} — ?${p.name}=${value.slice(0, 40)}: ${res.status} ${res.body.slice(0, 200)}`,
+            );
           }
         }
       }
     }
     for (const op of ops.filter((o) => o.pathParams.length > 0)) {
       for (const value of ["' OR 1=1 --", 'x\u0000y']) {
-        const values = Object.fromEntries(op.pathParams.filter((p) => p.name !== entityParamOf(op)).map((p) => [p.name, value]));
+        const values = Object.fromEntries(
+          op.pathParams.filter((p) => p.name !== entityParamOf(op)).map((p) => [p.name, value]),
+        );
         if (Object.keys(values).length === 0) continue;
-        const res = await send(op, { name: 'path', path: buildPath(op, world.entityId, values), payload: op.body ? json(validBody(op)) : undefined });
-        if (res.status >= 500) failures.push(`${op.label} — path ${JSON.stringify(value)}: ${res.status} ${res.body.slice(0, 200)}`);
+        const res = await send(op, {
+          name: 'path',
+          path: buildPath(op, world.entityId, values),
+          payload: op.body ? json(validBody(op)) : undefined,
+        });
+        if (res.status >= 500)
+          failures.push(
+            `${op.label} — path ${JSON.stringify(value)}: ${res.status} ${res.body.slice(0, 200)}`,
+          );
       }
     }
-    process.stdout.write(`hostile input: metacharacter requests answered ${JSON.stringify(seen)}\n`);
+    process.stdout.write(
+      `hostile input: metacharacter requests answered ${JSON.stringify(seen)}\n`,
+    );
     expect(failures).toEqual([]);
     // The tables are all still there and nothing was removed.
     const after = await rowCounts(t.db);
     expect(Object.keys(after)).toEqual(Object.keys(baseline));
-    for (const [table, n] of Object.entries(baseline)) expect(after[table]).toBeGreaterThanOrEqual(n);
+    for (const [table, n] of Object.entries(baseline))
+      expect(after[table]).toBeGreaterThanOrEqual(n);
   });
 
   it('generates bodies the API accepts, so each hostile case is the only thing wrong with its request', async () => {
@@ -423,9 +647,13 @@ describe('hostile input on every operation of the OpenAPI document', () => {
     for (const op of bodyOps) {
       const res = await send(op, { name: 'valid', payload: json(validBody(op)) });
       if (res.status >= 500) failures.push(`${op.label}: ${res.status} ${res.body.slice(0, 200)}`);
-      else if (res.status === 400 || res.status === 415) refused.push(`${op.label}: ${res.body.slice(0, 200)}`);
+      else if (res.status === 400 || res.status === 415)
+        refused.push(`${op.label}: ${res.body.slice(0, 200)}`);
     }
-    if (refused.length) process.stdout.write(`hostile input: generated body refused by ${refused.length}/${bodyOps.length} operations:\n  ${refused.join('\n  ')}\n`);
+    if (refused.length)
+      process.stdout.write(
+        `hostile input: generated body refused by ${refused.length}/${bodyOps.length} operations:\n  ${refused.join('\n  ')}\n`,
+      );
     expect(failures).toEqual([]);
     expect(refused.length).toBeLessThanOrEqual(Math.floor(bodyOps.length / 2));
   });

@@ -15,18 +15,39 @@ describe('rate limiting', () => {
   let target: Operation;
 
   beforeAll(async () => {
-    t = await startTestApp({ label: 'throttle', env: { THROTTLE_LIMIT: String(LIMIT), THROTTLE_TTL_SECONDS: '60' } });
-    const doc = await t.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/docs-json' });
+    t = await startTestApp({
+      label: 'throttle',
+      env: { THROTTLE_LIMIT: String(LIMIT), THROTTLE_TTL_SECONDS: '60' },
+    });
+    const doc = await t.app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({ method: 'GET', url: '/docs-json' });
     const ops = listOperations(JSON.parse(doc.body));
     // Any guarded /v1 read will do: anonymous calls are counted before the access guard answers.
-    target = ops.find((op) => op.method === 'get' && op.path.startsWith('/v1/') && op.access?.kind !== 'public') ?? ops.find((op) => op.path.startsWith('/v1/'))!;
+    target =
+      ops.find(
+        (op) => op.method === 'get' && op.path.startsWith('/v1/') && op.access?.kind !== 'public',
+      ) ?? ops.find((op) => op.path.startsWith('/v1/'))!;
   });
   afterAll(async () => {
     await t?.close();
   });
 
-  const hit = (ip: string, extra: Record<string, string> = {}, url = buildPath(target, undefined)) =>
-    t.app.getHttpAdapter().getInstance().inject({ method: target.method.toUpperCase() as 'GET', url, remoteAddress: ip, headers: extra });
+  const hit = (
+    ip: string,
+    extra: Record<string, string> = {},
+    url = buildPath(target, undefined),
+  ) =>
+    t.app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({
+        method: target.method.toUpperCase() as 'GET',
+        url,
+        remoteAddress: ip,
+        headers: extra,
+      });
 
   it('answers 429 problem+json with Retry-After once a client exceeds the limit', async () => {
     expect(target).toBeDefined();
@@ -54,10 +75,16 @@ describe('rate limiting', () => {
 
   it('never throttles the health probes', async () => {
     for (let i = 0; i < LIMIT * 3; i++) {
-      const res = await t.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/health/live', remoteAddress: '10.0.0.3' });
+      const res = await t.app
+        .getHttpAdapter()
+        .getInstance()
+        .inject({ method: 'GET', url: '/health/live', remoteAddress: '10.0.0.3' });
       expect(res.statusCode).toBe(200);
     }
-    const ready = await t.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/health/ready', remoteAddress: '10.0.0.3' });
+    const ready = await t.app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({ method: 'GET', url: '/health/ready', remoteAddress: '10.0.0.3' });
     expect(ready.statusCode).toBe(200);
   });
 });

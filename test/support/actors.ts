@@ -19,9 +19,15 @@ export interface Actor {
   token: string;
 }
 
-function expectStatus(res: { status: number; body: unknown }, expected: number[], what: string): void {
+function expectStatus(
+  res: { status: number; body: unknown },
+  expected: number[],
+  what: string,
+): void {
   if (!expected.includes(res.status)) {
-    throw new Error(`${what}: expected ${expected.join('/')} but got ${res.status} ${JSON.stringify(res.body)}`);
+    throw new Error(
+      `${what}: expected ${expected.join('/')} but got ${res.status} ${JSON.stringify(res.body)}`,
+    );
   }
 }
 
@@ -35,20 +41,37 @@ export async function register(t: TestApp, label: string): Promise<Actor> {
 export async function login(t: TestApp, loginName: string, password: string): Promise<Actor> {
   const res = await t.http.post('/v1/auth/login').send({ login: loginName, password });
   expectStatus(res, [200, 201], `login ${loginName}`);
-  return { id: res.body.user?.id ?? decodeJwt(res.body.accessToken).sub, email: loginName, token: res.body.accessToken };
+  return {
+    id: res.body.user?.id ?? decodeJwt(res.body.accessToken).sub,
+    email: loginName,
+    token: res.body.accessToken,
+  };
 }
 
 export async function loginAdmin(t: TestApp): Promise<Actor> {
   return login(t, ADMIN_EMAIL, ADMIN_PASSWORD);
 }
 
-export async function createEntity(t: TestApp, owner: Actor, name = `Org ${randomUUID().slice(0, 6)}`): Promise<string> {
-  const res = await t.http.post('/v1/entities').set('Authorization', `Bearer ${owner.token}`).send({ name });
+export async function createEntity(
+  t: TestApp,
+  owner: Actor,
+  name = `Org ${randomUUID().slice(0, 6)}`,
+): Promise<string> {
+  const res = await t.http
+    .post('/v1/entities')
+    .set('Authorization', `Bearer ${owner.token}`)
+    .send({ name });
   expectStatus(res, [201], `create entity as ${owner.email}`);
   return res.body.id ?? res.body.entity?.id;
 }
 
-export async function addMember(t: TestApp, by: Actor, entityId: string, who: Actor, role: 'member' | 'admin' | 'owner') {
+export async function addMember(
+  t: TestApp,
+  by: Actor,
+  entityId: string,
+  who: Actor,
+  role: 'member' | 'admin' | 'owner',
+) {
   const res = await t.http
     .post(`/v1/entities/${entityId}/members`)
     .set('Authorization', `Bearer ${by.token}`)
@@ -57,7 +80,9 @@ export async function addMember(t: TestApp, by: Actor, entityId: string, who: Ac
 }
 
 export async function deactivate(t: TestApp, admin: Actor, user: Actor) {
-  const res = await t.http.post(`/v1/users/${user.id}/deactivate`).set('Authorization', `Bearer ${admin.token}`);
+  const res = await t.http
+    .post(`/v1/users/${user.id}/deactivate`)
+    .set('Authorization', `Bearer ${admin.token}`);
   expectStatus(res, [200, 201, 204], `deactivate ${user.email}`);
 }
 
@@ -100,7 +125,11 @@ export function decodeJwt(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
 }
 
-export function signJwt(payload: Record<string, unknown>, secret: string, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }): string {
+export function signJwt(
+  payload: Record<string, unknown>,
+  secret: string,
+  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
+): string {
   const head = b64url(JSON.stringify(header));
   const body = b64url(JSON.stringify(payload));
   const signature = b64url(createHmac('sha256', secret).update(`${head}.${body}`).digest());

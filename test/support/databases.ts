@@ -3,7 +3,8 @@ import { Client } from 'pg';
 
 /** Creates a throwaway PostgreSQL database next to the one in `adminUrl`; returns its URL and a dropper. */
 export async function createScratchDatabase(adminUrl: string, label = 'suite') {
-  const name = `cs_test_${label.replace(/\W/g, '_').slice(0, 20)}_${randomBytes(4).toString('hex')}`.toLowerCase();
+  const name =
+    `cs_test_${label.replace(/\W/g, '_').slice(0, 20)}_${randomBytes(4).toString('hex')}`.toLowerCase();
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   try {

@@ -117,7 +117,10 @@ export function listOperations(doc: OpenApiDocument): Operation[] {
           }
         | undefined;
       if (!op) continue;
-      const params = [...shared, ...(op.parameters ?? [])].map((p) => ({ ...p, schema: resolve(p.schema) }));
+      const params = [...shared, ...(op.parameters ?? [])].map((p) => ({
+        ...p,
+        schema: resolve(p.schema),
+      }));
       const content = op.requestBody?.content ?? {};
       const jsonType = Object.keys(content).find((t) => /json/i.test(t));
       operations.push({
@@ -130,12 +133,19 @@ export function listOperations(doc: OpenApiDocument): Operation[] {
           ...[...path.matchAll(/\{([^}]+)\}/g)]
             .map((m) => m[1])
             .filter((name) => !params.some((p) => p.in === 'path' && p.name === name))
-            .map((name) => ({ name, in: 'path' as const, required: true, schema: { type: 'string' } })),
+            .map((name) => ({
+              name,
+              in: 'path' as const,
+              required: true,
+              schema: { type: 'string' },
+            })),
         ],
         pathNames: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
         queryParams: params.filter((p) => p.in === 'query'),
         body: jsonType ? resolve(content[jsonType].schema) : undefined,
-        multipart: content['multipart/form-data'] ? resolve(content['multipart/form-data'].schema) : undefined,
+        multipart: content['multipart/form-data']
+          ? resolve(content['multipart/form-data'].schema)
+          : undefined,
         bodyTypes: Object.keys(content),
       });
     }
@@ -202,11 +212,17 @@ export function sampleValue(schema: Schema | undefined, name = 'field'): unknown
 function sampleString(schema: Schema, name: string): string {
   const n = ++counter;
   const lower = name.toLowerCase();
-  if (schema.format === 'email' || lower.includes('email')) return `sample${n}-${randomUUID().slice(0, 8)}@example.com`;
+  if (schema.format === 'email' || lower.includes('email'))
+    return `sample${n}-${randomUUID().slice(0, 8)}@example.com`;
   if (schema.format === 'uuid' || /(^id$|Id$)/.test(name)) return randomUUID();
   if (schema.format === 'date-time' || lower.endsWith('at')) return new Date().toISOString();
   if (schema.format === 'date') return new Date().toISOString().slice(0, 10);
-  if (schema.format === 'uri' || schema.format === 'url' || lower.includes('url') || lower.includes('website')) {
+  if (
+    schema.format === 'uri' ||
+    schema.format === 'url' ||
+    lower.includes('url') ||
+    lower.includes('website')
+  ) {
     return 'https://example.com/';
   }
   if (lower.includes('password')) return 'Correct-Horse-9-Battery';
@@ -215,9 +231,15 @@ function sampleString(schema: Schema, name: string): string {
   const max = schema.maxLength ?? 64;
   if (schema.pattern) {
     const re = new RegExp(schema.pattern);
-    const fit = [`sample-${n}`, `sample${n}`, `Sample${n}`, `SAMPLE${n}`, `${n}`, 'sample', 'a'].find(
-      (c) => re.test(c) && c.length >= min && c.length <= max,
-    );
+    const fit = [
+      `sample-${n}`,
+      `sample${n}`,
+      `Sample${n}`,
+      `SAMPLE${n}`,
+      `${n}`,
+      'sample',
+      'a',
+    ].find((c) => re.test(c) && c.length >= min && c.length <= max);
     if (fit) return fit;
   }
   let value = `Sample${n}`;

@@ -4,8 +4,12 @@ import { DataSource } from 'typeorm';
 export async function rowCounts(db: DataSource): Promise<Record<string, number>> {
   const postgres = db.options.type === 'postgres';
   const tables: Array<{ name: string }> = postgres
-    ? await db.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`)
-    : await db.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1`);
+    ? await db.query(
+        `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
+      )
+    : await db.query(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1`,
+      );
   const counts: Record<string, number> = {};
   for (const { name } of tables) {
     const [row] = await db.query(`SELECT COUNT(*) AS n FROM "${name.replace(/"/g, '""')}"`);

@@ -4,7 +4,7 @@
  * properties. The OpenAPI-driven suites (test/security) read the DTO fields from that document.
  * Options mirror nest-cli.json.
  */
- 
+
 const transformer = require('@nestjs/swagger/plugin');
 
 module.exports.name = 'nestjs-swagger-transformer';
@@ -12,6 +12,10 @@ module.exports.name = 'nestjs-swagger-transformer';
 module.exports.version = 1;
 module.exports.factory = (cs) =>
   transformer.before(
-    { introspectComments: true, dtoFileNameSuffix: ['.dto.ts', '.response.ts'], classValidatorShim: true },
+    {
+      introspectComments: true,
+      dtoFileNameSuffix: ['.dto.ts', '.response.ts'],
+      classValidatorShim: true,
+    },
     cs.program,
   );

@@ -17,7 +17,8 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-export const testTarget = (process.env.CORNERSTONE_TEST_TARGET ?? 'sqlite') as 'sqlite' | 'postgres';
+export const testTarget = (process.env.CORNERSTONE_TEST_TARGET ?? 'sqlite') as
+  'sqlite' | 'postgres';
 
 /**
  * The real Fastify app on a fresh database: SQLite in memory, or (e2e-postgres) a new
@@ -34,7 +35,11 @@ export async function startTestApp(
     drop = scratch.drop;
   }
   if (process.env.REDIS_URL) env.REDIS_KEY_PREFIX = `cs-test-${randomBytes(4).toString('hex')}:`;
-  const config = loadConfig({ DB_MIGRATE_ON_START: 'true', JWT_SECRET: 'test-secret-test-secret-test-secret-0123', ...env });
+  const config = loadConfig({
+    DB_MIGRATE_ON_START: 'true',
+    JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
+    ...env,
+  });
   const app = await createApp(config, { clock: options.clock });
   await app.getHttpAdapter().getInstance().ready();
   return {

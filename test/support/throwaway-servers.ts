@@ -47,7 +47,15 @@ function onExit(cleanup: () => void): () => void {
   cleanups.add(cleanup);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.once('exit', () => cleanups.forEach((c) => { try { c(); } catch { /* best effort */ } }));
+    process.once('exit', () =>
+      cleanups.forEach((c) => {
+        try {
+          c();
+        } catch {
+          /* best effort */
+        }
+      }),
+    );
   }
   return () => cleanups.delete(cleanup);
 }
@@ -75,7 +83,11 @@ function asPostgres(binary: string, args: string[]): [string, string[]] {
 
 function run(binary: string, args: string[], timeoutMs = 60_000): string {
   const [cmd, argv] = asPostgres(binary, args);
-  return execFileSync(cmd, argv, { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(cmd, argv, {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 export interface ThrowawayPostgres {
@@ -105,7 +117,11 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   }
   chmodSync(root, 0o700);
   const port = await freePort();
-  run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--locale=C'], 120_000);
+  run(
+    join(bin, 'initdb'),
+    ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--locale=C'],
+    120_000,
+  );
   let running = false;
   const options = [
     `-p ${port}`,
@@ -185,7 +201,20 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
     if (child) return;
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--loglevel',
+        'warning',
+      ],
       { stdio: 'ignore' },
     );
     child.once('exit', () => (child = null));

@@ -1,4 +1,9 @@
-import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  SetMetadata,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiExtension,
@@ -43,7 +48,8 @@ export const ACCESS_KEY = 'cornerstone:access';
 export const SCOPES_KEY = 'cornerstone:scopes';
 
 /** The access rule, as route metadata for the guard and as `x-access` in the OpenAPI document (for the access-matrix suite). */
-const declare = (access: Access) => applyDecorators(SetMetadata(ACCESS_KEY, access), ApiExtension('x-access', access));
+const declare = (access: Access) =>
+  applyDecorators(SetMetadata(ACCESS_KEY, access), ApiExtension('x-access', access));
 
 const docs401 = ApiUnauthorizedResponse({ description: 'Missing, invalid or expired credentials' });
 // A fresh pair per route: ApiSecurity keeps its metadata in a closure and extends it on every
@@ -89,9 +95,11 @@ export interface AuthenticatedRequest {
   tenant?: TenantContext;
 }
 
-export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
-  return ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal!;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Principal => {
+    return ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal!;
+  },
+);
 
 export const Tenant = createParamDecorator((_: unknown, ctx: ExecutionContext): TenantContext => {
   return ctx.switchToHttp().getRequest<AuthenticatedRequest>().tenant!;

@@ -15,15 +15,30 @@ describe('toProblem', () => {
 
   it('keeps field errors from validation', () => {
     const problem = toProblem(
-      new BadRequestException({ detail: 'email must be an email', errors: [{ field: 'email', message: 'email must be an email' }] }),
+      new BadRequestException({
+        detail: 'email must be an email',
+        errors: [{ field: 'email', message: 'email must be an email' }],
+      }),
       '/v1/auth/register',
     );
-    expect(problem).toMatchObject({ status: 400, errors: [{ field: 'email', message: 'email must be an email' }] });
+    expect(problem).toMatchObject({
+      status: 400,
+      errors: [{ field: 'email', message: 'email must be an email' }],
+    });
   });
 
   it('turns a unique violation from either driver into 409 without SQL', () => {
-    const pg = toProblem({ driverError: { code: '23505', detail: 'Key (email)=(a@b.c) exists' }, message: 'duplicate key' }, '/');
-    const sqlite = toProblem({ code: 'SQLITE_CONSTRAINT_UNIQUE', message: 'UNIQUE constraint failed: users.email' }, '/');
+    const pg = toProblem(
+      {
+        driverError: { code: '23505', detail: 'Key (email)=(a@b.c) exists' },
+        message: 'duplicate key',
+      },
+      '/',
+    );
+    const sqlite = toProblem(
+      { code: 'SQLITE_CONSTRAINT_UNIQUE', message: 'UNIQUE constraint failed: users.email' },
+      '/',
+    );
     for (const problem of [pg, sqlite]) {
       expect(problem.status).toBe(409);
       expect(problem.type).toBe('/problems/conflict');
@@ -32,11 +47,19 @@ describe('toProblem', () => {
   });
 
   it('answers a database outage with 503', () => {
-    expect(toProblem(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), '/').status).toBe(503);
+    expect(
+      toProblem(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), '/')
+        .status,
+    ).toBe(503);
   });
 
   it('answers a value PostgreSQL cannot store (NUL byte in text) with 400, not 500', () => {
-    const problem = toProblem({ driverError: { code: '22021', message: 'invalid byte sequence for encoding "UTF8": 0x00' } }, '/v1/entities');
+    const problem = toProblem(
+      {
+        driverError: { code: '22021', message: 'invalid byte sequence for encoding "UTF8": 0x00' },
+      },
+      '/v1/entities',
+    );
     expect(problem.status).toBe(400);
     expect(problem.detail).not.toMatch(/0x00|UTF8/);
   });
@@ -53,6 +76,8 @@ describe('toProblem', () => {
   });
 
   it('uses an explicit problem type when the exception gives one', () => {
-    expect(toProblem(new ConflictException({ type: '/problems/last-owner', detail: 'x' }), '/').type).toBe('/problems/last-owner');
+    expect(
+      toProblem(new ConflictException({ type: '/problems/last-owner', detail: 'x' }), '/').type,
+    ).toBe('/problems/last-owner');
   });
 });

@@ -5,10 +5,16 @@ import { FieldError, Problem, PROBLEM_CONTENT_TYPE, problemKind } from './proble
 
 const DATABASE_PROBLEMS: Record<DatabaseErrorKind, { status: number; detail: string }> = {
   unique: { status: 409, detail: 'A resource with the same unique value already exists' },
-  foreign_key: { status: 409, detail: 'The request refers to a resource that does not exist or is still referenced' },
+  foreign_key: {
+    status: 409,
+    detail: 'The request refers to a resource that does not exist or is still referenced',
+  },
   not_null: { status: 400, detail: 'A required value is missing' },
   check: { status: 400, detail: 'A value is outside the allowed range' },
-  invalid_value: { status: 400, detail: 'A value cannot be stored as given (wrong format, out of range or a NUL character)' },
+  invalid_value: {
+    status: 400,
+    detail: 'A value cannot be stored as given (wrong format, out of range or a NUL character)',
+  },
   timeout: { status: 503, detail: 'The database did not answer in time; retry later' },
   unavailable: { status: 503, detail: 'The database is unavailable; retry later' },
 };
@@ -35,14 +41,16 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'The request is not multipart/form-data',
   FST_PROTO_VIOLATION: 'The body contains a forbidden key (__proto__ or constructor.prototype)',
   CS_JSON_TOO_DEEP: 'The JSON body is nested too deeply',
-  CS_JSON_ILL_FORMED: 'The JSON body contains a NUL character or a lone UTF-16 surrogate, which no field accepts',
+  CS_JSON_ILL_FORMED:
+    'The JSON body contains a NUL character or a lone UTF-16 surrogate, which no field accepts',
 };
 
 /**
  * Busboy (under @fastify/multipart) throws plain Errors, without a status, when it cannot read
  * the form: `multipart/form-data` with no boundary, a body cut short. Those are the client's.
  */
-const MALFORMED_MULTIPART = /^(Multipart: Boundary not found|Unexpected end of (multipart data|form)|Malformed part header|Missing Content-Type-header\.|Unsupported Content-Type\.)/;
+const MALFORMED_MULTIPART =
+  /^(Multipart: Boundary not found|Unexpected end of (multipart data|form)|Malformed part header|Missing Content-Type-header\.|Unsupported Content-Type\.)/;
 
 /** Turns any error into a problem; unknown errors become a bare 500 with no internals. */
 export function toProblem(error: unknown, instance: string, requestId?: string): Problem {
@@ -56,7 +64,12 @@ export function toProblem(error: unknown, instance: string, requestId?: string):
     const body = error.getResponse();
     if (typeof body === 'string') detail = body;
     else if (body && typeof body === 'object') {
-      const b = body as { message?: unknown; detail?: unknown; errors?: FieldError[]; type?: string };
+      const b = body as {
+        message?: unknown;
+        detail?: unknown;
+        errors?: FieldError[];
+        type?: string;
+      };
       const message = b.detail ?? b.message;
       detail = Array.isArray(message) ? message.join('; ') : String(message ?? error.message);
       errors = b.errors;
@@ -66,13 +79,21 @@ export function toProblem(error: unknown, instance: string, requestId?: string):
     const dbKind = classifyDatabaseError(error);
     const fastify = error as FastifyLikeError;
     if (dbKind) ({ status, detail } = DATABASE_PROBLEMS[dbKind]);
-    else if (error instanceof SyntaxError) ({ status, detail } = { status: 400, detail: 'The body is not valid JSON' });
+    else if (error instanceof SyntaxError)
+      ({ status, detail } = { status: 400, detail: 'The body is not valid JSON' });
     else if (error instanceof Error && MALFORMED_MULTIPART.test(error.message)) {
-      ({ status, detail } = { status: 400, detail: 'The multipart/form-data body is malformed (boundary, parts or headers)' });
-    }
-    else if (typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+      ({ status, detail } = {
+        status: 400,
+        detail: 'The multipart/form-data body is malformed (boundary, parts or headers)',
+      });
+    } else if (
+      typeof fastify.statusCode === 'number' &&
+      fastify.statusCode >= 400 &&
+      fastify.statusCode < 500
+    ) {
       status = fastify.statusCode;
-      detail = (fastify.code && FASTIFY_DETAILS[fastify.code]) || 'The request could not be processed';
+      detail =
+        (fastify.code && FASTIFY_DETAILS[fastify.code]) || 'The request could not be processed';
     }
   }
   const kind = problemKind(status);
@@ -87,12 +108,20 @@ export function toProblem(error: unknown, instance: string, requestId?: string):
   };
 }
 
-export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown, log: Logger): void {
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  error: unknown,
+  log: Logger,
+): void {
   const instance = (request.url ?? '/').split('?')[0];
   const problem = toProblem(error, instance, String(request.id ?? ''));
   if (problem.status >= 500) {
     const cause = classifyDatabaseError(error) ? (error as Error).message : error;
-    log.error({ err: cause, requestId: request.id, url: instance }, `${problem.status} ${problem.detail}`);
+    log.error(
+      { err: cause, requestId: request.id, url: instance },
+      `${problem.status} ${problem.detail}`,
+    );
   }
   if (reply.sent) return;
   if (problem.status === 503 && !reply.getHeader('retry-after')) reply.header('Retry-After', '5');
@@ -105,6 +134,11 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendProblem(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), exception, this.log);
+    sendProblem(
+      http.getResponse<FastifyReply>(),
+      http.getRequest<FastifyRequest>(),
+      exception,
+      this.log,
+    );
   }
 }

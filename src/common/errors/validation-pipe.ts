@@ -1,4 +1,9 @@
-import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  BadRequestException,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
 import { FieldError } from './problem';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -20,8 +25,14 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
  */
 class BodyRequiredValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata) {
-    const dto = metadata.type === 'body' && typeof metadata.metatype === 'function' && ![Object, String, Number, Boolean, Array].includes(metadata.metatype as never);
-    if (dto && (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))) {
+    const dto =
+      metadata.type === 'body' &&
+      typeof metadata.metatype === 'function' &&
+      ![Object, String, Number, Boolean, Array].includes(metadata.metatype as never);
+    if (
+      dto &&
+      (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))
+    ) {
       throw new BadRequestException({
         detail: 'The request body must be a JSON object (Content-Type: application/json)',
         errors: [{ field: 'body', message: 'must be a JSON object' }],

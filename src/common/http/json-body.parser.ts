@@ -30,7 +30,8 @@ const ILL_FORMED = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 class IllFormedText extends Error {}
 
 function rejectIllFormed(key: string, value: unknown): unknown {
-  if (ILL_FORMED.test(key) || (typeof value === 'string' && ILL_FORMED.test(value))) throw new IllFormedText();
+  if (ILL_FORMED.test(key) || (typeof value === 'string' && ILL_FORMED.test(value)))
+    throw new IllFormedText();
   return value;
 }
 
@@ -47,22 +48,40 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
   fastify.addContentTypeParser(
     /^application\/([\w.+-]+\+)?json(;.*)?$/i,
     { parseAs: 'string', bodyLimit },
-    (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    (
+      _request: FastifyRequest,
+      body: string | Buffer,
+      done: (err: Error | null, body?: unknown) => void,
+    ) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
-      if (text.trim() === '') return done(badRequest('FST_ERR_CTP_EMPTY_JSON_BODY', 'empty JSON body'));
+      if (text.trim() === '')
+        return done(badRequest('FST_ERR_CTP_EMPTY_JSON_BODY', 'empty JSON body'));
       if (exceedsDepth(text, MAX_JSON_DEPTH)) {
         return done(badRequest('CS_JSON_TOO_DEEP', `JSON nested deeper than ${MAX_JSON_DEPTH}`));
       }
       try {
         // The reviver only runs when the text escapes a surrogate or NUL (raw control characters are invalid JSON anyway).
         const reviver = /\\u([dD][89a-fA-F]|0000)/.test(text) ? rejectIllFormed : undefined;
-        done(null, secureJson.parse(text, reviver, { protoAction: 'error', constructorAction: 'error' }));
+        done(
+          null,
+          secureJson.parse(text, reviver, { protoAction: 'error', constructorAction: 'error' }),
+        );
       } catch (error) {
         if (error instanceof IllFormedText) {
-          return done(badRequest('CS_JSON_ILL_FORMED', 'the body contains a NUL character or a lone UTF-16 surrogate'));
+          return done(
+            badRequest(
+              'CS_JSON_ILL_FORMED',
+              'the body contains a NUL character or a lone UTF-16 surrogate',
+            ),
+          );
         }
         const proto = /prototype|__proto__|constructor/i.test((error as Error).message);
-        done(badRequest(proto ? 'FST_PROTO_VIOLATION' : 'FST_ERR_CTP_INVALID_JSON_BODY', (error as Error).message));
+        done(
+          badRequest(
+            proto ? 'FST_PROTO_VIOLATION' : 'FST_ERR_CTP_INVALID_JSON_BODY',
+            (error as Error).message,
+          ),
+        );
       }
     },
   );

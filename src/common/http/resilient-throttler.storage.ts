@@ -32,7 +32,9 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
     } catch (error) {
       if (!this.degraded) {
         this.degraded = true;
-        this.log.warn(`Redis unavailable; rate limits counted per instance: ${(error as Error).message}`);
+        this.log.warn(
+          `Redis unavailable; rate limits counted per instance: ${(error as Error).message}`,
+        );
       }
       return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
     }
@@ -47,7 +49,9 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
  * Redis-backed storage from a URL: batched counting (exact for small limits), with the
  * fallback above.
  */
-export function createThrottlerStorage(redis: { url: string; keyPrefix: string } | null): ThrottlerStorage | undefined {
+export function createThrottlerStorage(
+  redis: { url: string; keyPrefix: string } | null,
+): ThrottlerStorage | undefined {
   if (!redis) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ThrottlerStorageRedisService } = require('@nest-lab/throttler-storage-redis');

@@ -9,7 +9,9 @@ import { createThrottlerStorage } from './resilient-throttler.storage';
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        throttlers: [{ name: 'default', ttl: config.throttle.ttlSeconds * 1000, limit: config.throttle.limit }],
+        throttlers: [
+          { name: 'default', ttl: config.throttle.ttlSeconds * 1000, limit: config.throttle.limit },
+        ],
         storage: createThrottlerStorage(config.redis),
         errorMessage: 'Too many requests; retry after the time given in Retry-After',
       }),

@@ -12,7 +12,9 @@ export function rootLogger(config: AppConfig): Logger {
   if (!logger) {
     logger = pino({
       level: config.log.level,
-      transport: config.log.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+      transport: config.log.pretty
+        ? { target: 'pino-pretty', options: { singleLine: true } }
+        : undefined,
       redact: {
         paths: [
           'req.headers.authorization',
