@@ -28,7 +28,8 @@ const e2e = (name, setup) => ({
   transform: withSwaggerPlugin,
   displayName: name,
   rootDir: '.',
-  testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+  // *.db-spec.ts: the database layer itself (unit of work, prepared statements, keyset) on each database.
+  testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/**/*.db-spec.ts'],
   setupFiles: [setup],
 });
 const projects = [

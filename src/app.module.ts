@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { AppCacheModule } from './cache/cache.module';
 import { AccessGuard } from './common/auth/access.guard';
@@ -27,6 +27,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         LoggingModule,
+        DiscoveryModule,
         ClockModule.forRoot(options.clock),
         DatabaseModule.forRoot(config),
         AppCacheModule,

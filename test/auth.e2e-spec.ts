@@ -360,13 +360,13 @@ describe('identity routes in the OpenAPI document', () => {
     ['post', '/v1/users/{id}/deactivate', false, true],
     ['post', '/v1/entities', true, true],
     ['get', '/v1/entities', false, true],
-    ['get', '/v1/entities/{id}', false, true],
-    ['patch', '/v1/entities/{id}', true, true],
-    ['delete', '/v1/entities/{id}', false, true],
-    ['get', '/v1/entities/{id}/members', false, true],
-    ['post', '/v1/entities/{id}/members', true, true],
-    ['patch', '/v1/entities/{id}/members/{userId}', true, true],
-    ['delete', '/v1/entities/{id}/members/{userId}', false, true],
+    ['get', '/v1/entities/{entityId}', false, true],
+    ['patch', '/v1/entities/{entityId}', true, true],
+    ['delete', '/v1/entities/{entityId}', false, true],
+    ['get', '/v1/entities/{entityId}/members', false, true],
+    ['post', '/v1/entities/{entityId}/members', true, true],
+    ['patch', '/v1/entities/{entityId}/members/{userId}', true, true],
+    ['delete', '/v1/entities/{entityId}/members/{userId}', false, true],
   ];
 
   it.each(routes)(

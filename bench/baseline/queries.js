@@ -8,7 +8,7 @@
 const LEAD_COLUMNS =
   'id, entity_id, first_name, last_name, email, resume_path, resume_content_type, resume_size, ' +
   'resume_file_name, status, reached_out_at, notes, created_at, updated_at';
-const SEARCH_WINDOW = 2000; // src/leads/leads.repository.ts
+const SEARCH_WINDOW = 2000; // src/leads/leads.search.ts
 const MATCH = (a) =>
   `(lower(${a}first_name) LIKE $2 ESCAPE '\\' OR lower(${a}last_name) LIKE $2 ESCAPE '\\' OR ${a}email LIKE $2 ESCAPE '\\')`;
 

@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import { Global, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { PrincipalResolver } from '../common/auth/access-ports';
+import { AccessTokenResolver, ApiKeyResolver } from '../common/auth/access-ports';
 import { AppConfig } from '../config/app-config';
 import { EntitiesModule } from '../entities/entities.module';
 import { UsersModule } from '../users/users.module';
@@ -12,7 +12,7 @@ function toExpiresIn(value: string): string | number {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-/** Register, login, me; provides the access guard's PrincipalResolver app-wide. */
+/** Register, login, me; provides the access guard's AccessTokenResolver app-wide. */
 @Global()
 @Module({
   imports: [
@@ -34,7 +34,12 @@ function toExpiresIn(value: string): string | number {
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, { provide: PrincipalResolver, useExisting: AuthService }],
-  exports: [AuthService, PrincipalResolver],
+  providers: [
+    AuthService,
+    { provide: AccessTokenResolver, useExisting: AuthService },
+    // Until the billing module provides API keys, no key is valid.
+    { provide: ApiKeyResolver, useValue: { fromApiKey: async () => null } },
+  ],
+  exports: [AuthService, AccessTokenResolver, ApiKeyResolver],
 })
 export class AuthModule {}

@@ -1,7 +1,7 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { Principal } from '../common/auth/access';
-import { PrincipalResolver } from '../common/auth/access-ports';
+import { AccessTokenResolver } from '../common/auth/access-ports';
 import { Clock } from '../common/clock/clock';
 import { EntitiesService } from '../entities/entities.service';
 import { UsersService } from '../users/users.service';
@@ -21,7 +21,7 @@ const VERIFIED_TOKENS_MAX = 10_000;
  * `iat` and `exp` taken from the injected Clock; verification accepts HS256 only.
  */
 @Injectable()
-export class AuthService implements PrincipalResolver {
+export class AuthService implements AccessTokenResolver {
   /**
    * Token → subject and expiry, for tokens whose signature was already checked: verifying
    * (base64, JSON, HMAC) was ~13% of the CPU of an authenticated request. Keyed by the whole
@@ -65,11 +65,6 @@ export class AuthService implements PrincipalResolver {
     const user = await this.users.findView(sub.toLowerCase());
     if (!user || !user.isActive) return null;
     return { userId: user.id, isAdmin: user.isAdmin, via: 'jwt' };
-  }
-
-  /** API keys arrive with billing; until then none is valid. */
-  async fromApiKey(): Promise<Principal | null> {
-    return null;
   }
 
   private async issue(user: UserResponse): Promise<AuthTokenResponse> {

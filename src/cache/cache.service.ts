@@ -80,11 +80,6 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** The two tiers as Keyv stores, for @nestjs/cache-manager. */
-  get stores(): Keyv[] {
-    return this.redis ? [this.memory, this.redis] : [this.memory];
-  }
-
   async onModuleInit(): Promise<void> {
     if (!this.client) return;
     // Never block start-up on Redis: the app serves without its cache.

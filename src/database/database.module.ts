@@ -4,9 +4,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { connectWithRetry } from './connect-with-retry';
 import { buildTypeOrmOptions } from './typeorm-options';
+import { UnitOfWork } from './unit-of-work';
 
 /**
- * TypeORM (PostgreSQL or SQLite) always; Mongoose only when MONGO_URL is set — nothing
+ * TypeORM (PostgreSQL or SQLite) and the UnitOfWork always; Mongoose only when MONGO_URL is set — nothing
  * else may assume a Mongo connection exists (inject it with @Optional()).
  */
 @Global()
@@ -36,6 +37,6 @@ export class DatabaseModule {
         }),
       );
     }
-    return { module: DatabaseModule, imports };
+    return { module: DatabaseModule, imports, providers: [UnitOfWork], exports: [UnitOfWork] };
   }
 }

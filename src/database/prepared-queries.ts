@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { DataSource, ObjectLiteral, QueryFailedError } from 'typeorm';
+import type { QueryOptions } from './sql-repository';
 
 interface PgPool {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
@@ -9,27 +11,33 @@ interface PgDriverPools {
   slaves: PgPool[];
 }
 
+/** One SQL text of a statement, ready to run. */
+interface Compiled {
+  /** SQLite: the SQL with `:named` parameters (the driver converts values on every run). */
+  named: string;
+  /** PostgreSQL: the `$n` SQL, the parameter name of each `$n`, and the statement name. */
+  text: string;
+  order: string[];
+  name: string;
+}
+
 /**
- * Hot-path statements whose SQL is built once and then only run with parameters.
+ * Opt-in for measured hot paths only: statements whose SQL is built once and then only run
+ * with parameters. Building SQL through the QueryBuilder on every request, and PostgreSQL
+ * parsing and planning it again each time, were ~13% of the CPU of a lead read (bench/README.md).
  *
- * Building SQL through the QueryBuilder on every request, and PostgreSQL parsing and planning
- * it again each time, were ~13% of the CPU of a lead read (bench/README.md). Here each
- * statement is built the first time its name is used (by the caller, usually with the
- * QueryBuilder, keeping `:named` parameters), then:
- * - PostgreSQL: sent as a named prepared statement straight to TypeORM's pg pool — parsed
- *   and planned once per pooled connection; reads go to a replica unless `primary`;
+ * `statement(build)` returns a statement whose SQL may depend on WHICH parameters are given,
+ * never on their values: `build` runs once per set of defined parameter names (a filter that
+ * is present adds its parameter, and so its own SQL text). The PostgreSQL statement name is a
+ * hash of the SQL text itself, so one name can never stand for two different texts.
+ * - PostgreSQL: a named prepared statement sent straight to TypeORM's pg pool (parsed and
+ *   planned once per pooled connection); reads go to a replica unless `primary`; inside a
+ *   unit of work (`tx`) the statement runs on the unit's connection.
  * - SQLite: through TypeORM, whose better-sqlite3 driver caches prepared statements.
- * Parameters are converted by TypeORM's driver exactly as for any QueryBuilder query, and a
- * failure is the same QueryFailedError, so error translation is unchanged.
- *
- * Not for statements inside a transaction (they run on their own pooled connection), nor
- * for `:...list` parameters (the SQL text must be the same on every run of a name).
+ * Values are converted by TypeORM's driver as for any QueryBuilder query, and a failure is the
+ * same QueryFailedError, so error translation is unchanged. No `:...list` parameters.
  */
 export class PreparedQueries {
-  /** SQLite: the SQL with `:named` parameters, escaped on every run (the driver converts values). */
-  private readonly namedSql = new Map<string, string>();
-  /** PostgreSQL: the `$n` SQL and the parameter name of each `$n`, worked out on the first run. */
-  private readonly postgresSql = new Map<string, { text: string; order: string[] }>();
   private readonly pools: PgDriverPools | null;
 
   constructor(private readonly dataSource: DataSource) {
@@ -39,46 +47,67 @@ export class PreparedQueries {
         : null;
   }
 
-  /** Rows of the statement `name`; `build` gives its SQL with `:named` parameters, once. */
+  statement(build: (params: ObjectLiteral) => string): PreparedStatement {
+    return new PreparedStatement(this.dataSource, this.pools, build);
+  }
+}
+
+export class PreparedStatement {
+  private readonly byShape = new Map<string, Compiled>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly pools: PgDriverPools | null,
+    private readonly build: (params: ObjectLiteral) => string,
+  ) {}
+
   async rows<T = Record<string, unknown>>(
-    name: string,
-    build: () => string,
     params: ObjectLiteral,
-    options: { primary?: boolean } = {},
+    options: QueryOptions = {},
   ): Promise<T[]> {
+    const compiled = this.compiled(params);
     if (!this.pools) {
-      let named = this.namedSql.get(name);
-      if (named === undefined) this.namedSql.set(name, (named = build()));
-      const [text, values] = this.dataSource.driver.escapeQueryWithParameters(named, params);
-      return this.dataSource.query(text, values);
+      const [text, values] = this.dataSource.driver.escapeQueryWithParameters(
+        compiled.named,
+        params,
+      );
+      return (options.tx?.manager ?? this.dataSource).query(text, values);
     }
-    let statement = this.postgresSql.get(name);
-    if (!statement) {
-      // TypeORM numbers the parameters; passing each one's own name as its value tells us
-      // which name each $n is, so later runs only pick values (the PostgreSQL driver passes
-      // values through unchanged, so nothing else differs from escaping every time).
-      const names = Object.fromEntries(Object.keys(params).map((key) => [key, key]));
-      const [text, order] = this.dataSource.driver.escapeQueryWithParameters(build(), names);
-      statement = { text, order: order as string[] };
-      this.postgresSql.set(name, statement);
-    }
-    const { text, order } = statement;
-    const values = order.map((key) => params[key]);
+    const values = compiled.order.map((key) => params[key]);
+    if (options.tx) return options.tx.manager.query(compiled.text, values);
     const { master, slaves } = this.pools;
     const pool =
       options.primary || slaves.length === 0
         ? master
         : slaves[Math.floor(Math.random() * slaves.length)];
     try {
-      return (await pool.query({ name, text, values })).rows as T[];
+      return (await pool.query({ name: compiled.name, text: compiled.text, values })).rows as T[];
     } catch (error) {
-      this.dataSource.logger.logQueryError(error as Error, text, values);
-      throw new QueryFailedError(text, values, error as Error);
+      this.dataSource.logger.logQueryError(error as Error, compiled.text, values);
+      throw new QueryFailedError(compiled.text, values, error as Error);
     }
   }
 
-  /** A statement run for its effect (INSERT, UPDATE), always on the primary. */
-  async execute(name: string, build: () => string, params: ObjectLiteral): Promise<void> {
-    await this.rows(name, build, params, { primary: true });
+  /** Run for its effect (INSERT, UPDATE): always on the primary, or in the given unit. */
+  async execute(params: ObjectLiteral, options: QueryOptions = {}): Promise<void> {
+    await this.rows(params, { ...options, primary: true });
+  }
+
+  private compiled(params: ObjectLiteral): Compiled {
+    const shape = Object.keys(params)
+      .filter((key) => params[key] !== undefined)
+      .sort()
+      .join(',');
+    let compiled = this.byShape.get(shape);
+    if (compiled) return compiled;
+    const named = this.build(params);
+    // TypeORM numbers the parameters; passing each one's own name as its value tells which
+    // name each $n is, so later runs only pick values (the pg driver passes values through).
+    const names = Object.fromEntries(Object.keys(params).map((key) => [key, key]));
+    const [text, order] = this.dataSource.driver.escapeQueryWithParameters(named, names);
+    const name = `cs_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    compiled = { named, text, order: order as string[], name };
+    this.byShape.set(shape, compiled);
+    return compiled;
   }
 }

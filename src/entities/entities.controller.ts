@@ -57,41 +57,30 @@ export class EntitiesController {
     return this.entities.listMine(principal.userId, query);
   }
 
-  @Get(':id')
+  @Get(':entityId')
   @TenantRole('member')
-  findOne(
-    @Param('id', ParseUUIDPipe) _id: string,
-    @Tenant() tenant: TenantContext,
-  ): Promise<EntityResponse> {
+  findOne(@Tenant() tenant: TenantContext): Promise<EntityResponse> {
     return this.entities.get(tenant);
   }
 
   /** Rename or change the slug (admin+). */
-  @Patch(':id')
+  @Patch(':entityId')
   @TenantRole('admin')
-  update(
-    @Param('id', ParseUUIDPipe) _id: string,
-    @Tenant() tenant: TenantContext,
-    @Body() dto: UpdateEntityDto,
-  ): Promise<EntityResponse> {
+  update(@Tenant() tenant: TenantContext, @Body() dto: UpdateEntityDto): Promise<EntityResponse> {
     return this.entities.update(tenant, dto);
   }
 
   /** Delete (owner). Soft: the organisation and its data answer 404 from now on. */
-  @Delete(':id')
+  @Delete(':entityId')
   @HttpCode(204)
   @TenantRole('owner')
-  async remove(
-    @Param('id', ParseUUIDPipe) _id: string,
-    @Tenant() tenant: TenantContext,
-  ): Promise<void> {
+  async remove(@Tenant() tenant: TenantContext): Promise<void> {
     await this.entities.remove(tenant);
   }
 
-  @Get(':id/members')
+  @Get(':entityId/members')
   @TenantRole('member')
   members(
-    @Param('id', ParseUUIDPipe) _id: string,
     @Tenant() tenant: TenantContext,
     @Query() query: CursorPageQueryDto,
   ): Promise<MemberPageResponse> {
@@ -99,21 +88,16 @@ export class EntitiesController {
   }
 
   /** Add a user by email or id (admin+; only an owner may grant owner). */
-  @Post(':id/members')
+  @Post(':entityId/members')
   @TenantRole('admin')
-  addMember(
-    @Param('id', ParseUUIDPipe) _id: string,
-    @Tenant() tenant: TenantContext,
-    @Body() dto: AddMemberDto,
-  ): Promise<MemberResponse> {
+  addMember(@Tenant() tenant: TenantContext, @Body() dto: AddMemberDto): Promise<MemberResponse> {
     return this.entities.addMember(tenant, dto);
   }
 
   /** Change a member's role (admin+; owners are changed, and made, only by owners; the last owner stays). */
-  @Patch(':id/members/:userId')
+  @Patch(':entityId/members/:userId')
   @TenantRole('admin')
   changeRole(
-    @Param('id', ParseUUIDPipe) _id: string,
     @Param('userId', ParseUUIDPipe) userId: string,
     @Tenant() tenant: TenantContext,
     @Body() dto: UpdateMemberDto,
@@ -122,11 +106,10 @@ export class EntitiesController {
   }
 
   /** Remove a member (admin+, owners only by owners) or leave yourself; the last owner cannot go. */
-  @Delete(':id/members/:userId')
+  @Delete(':entityId/members/:userId')
   @HttpCode(204)
   @TenantRole('member')
   async removeMember(
-    @Param('id', ParseUUIDPipe) _id: string,
     @Param('userId', ParseUUIDPipe) userId: string,
     @Tenant() tenant: TenantContext,
   ): Promise<void> {

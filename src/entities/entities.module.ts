@@ -1,18 +1,15 @@
 import { Global, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { MembershipResolver } from '../common/auth/access-ports';
 import { UsersModule } from '../users/users.module';
 import { EntitiesController } from './entities.controller';
 import { EntitiesRepository } from './entities.repository';
 import { EntitiesService } from './entities.service';
-import { Membership } from './membership.entity';
 import { MembershipsRepository } from './memberships.repository';
-import { OrgEntity } from './org.entity';
 
 /** Organisations and memberships; provides the access guard's MembershipResolver app-wide. */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([OrgEntity, Membership]), UsersModule],
+  imports: [UsersModule],
   controllers: [EntitiesController],
   providers: [
     EntitiesRepository,

@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { Role } from '../common/auth/access';
 import { Clock } from '../common/clock/clock';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
-import { BaseRepository } from '../database/base.repository';
 import { applyKeyset } from '../database/keyset';
-import { onPrimary } from '../database/on-primary';
-import { insertAtomically } from './atomic-inserts';
+import { SqlRepository } from '../database/sql-repository';
+import { UnitOfWork } from '../database/unit-of-work';
 import { Membership } from './membership.entity';
 import { OrgEntity } from './org.entity';
 
@@ -19,30 +17,32 @@ export interface EntityWithRole {
 
 /** Every query on `entities`. Inactive (deleted) entities are invisible to all reads but slugTaken. */
 @Injectable()
-export class EntitiesRepository extends BaseRepository<OrgEntity> {
+export class EntitiesRepository extends SqlRepository {
   constructor(
-    @InjectRepository(OrgEntity) repo: Repository<OrgEntity>,
+    @InjectDataSource() dataSource: DataSource,
     clock: Clock,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
   ) {
-    super(repo, clock);
+    super(dataSource, clock);
   }
 
   /** On the primary: reads back writes (PATCH answers with the new state). */
   findActiveById(id: string): Promise<OrgEntity | null> {
-    return onPrimary(this.dataSource, (m) =>
+    return this.on({ primary: true }, (m) =>
       m.getRepository(OrgEntity).findOne({ where: { id, isActive: true } }),
     );
   }
 
   /** id and name only, for the public intake form. */
   findActiveName(id: string): Promise<{ id: string; name: string } | null> {
-    return this.repo.findOne({ select: { id: true, name: true }, where: { id, isActive: true } });
+    return this.dataSource
+      .getRepository(OrgEntity)
+      .findOne({ select: { id: true, name: true }, where: { id, isActive: true } });
   }
 
   /** Deleted entities keep their slug, so a slug never points at two organisations over time. */
   async slugTaken(slug: string, exceptId?: string): Promise<boolean> {
-    const row = await onPrimary(this.dataSource, (m) =>
+    const row = await this.on({ primary: true }, (m) =>
       m.getRepository(OrgEntity).findOne({ select: { id: true }, where: { slug } }),
     );
     return !!row && row.id !== exceptId;
@@ -53,27 +53,20 @@ export class EntitiesRepository extends BaseRepository<OrgEntity> {
     values: { name: string; slug: string },
     ownerId: string,
   ): Promise<OrgEntity> {
-    const now = this.clock.now();
-    const entity = this.repo.create({
-      id: randomUUID(),
-      createdAt: now,
-      updatedAt: now,
-      ...values,
-      isActive: true,
-    });
+    const entity = this.dataSource
+      .getRepository(OrgEntity)
+      .create({ ...this.stamp(), ...values, isActive: true });
     const membership: Partial<Membership> = {
-      id: randomUUID(),
-      createdAt: now,
-      updatedAt: now,
+      ...this.stamp(),
       userId: ownerId,
       entityId: entity.id,
       role: 'owner',
       isActive: true,
     };
-    await insertAtomically(this.dataSource, [
-      this.dataSource.createQueryBuilder().insert().into(OrgEntity).values(entity),
-      this.dataSource.createQueryBuilder().insert().into(Membership).values(membership),
-    ]);
+    await this.uow.run(async ({ manager }) => {
+      await manager.createQueryBuilder().insert().into(OrgEntity).values(entity).execute();
+      await manager.createQueryBuilder().insert().into(Membership).values(membership).execute();
+    });
     return entity;
   }
 
@@ -82,7 +75,8 @@ export class EntitiesRepository extends BaseRepository<OrgEntity> {
     userId: string,
     query: { limit: number; cursor?: string },
   ): Promise<Page<EntityWithRole>> {
-    const qb = this.repo
+    const qb = this.dataSource
+      .getRepository(OrgEntity)
       .createQueryBuilder('e')
       .innerJoin(
         Membership,
@@ -107,8 +101,23 @@ export class EntitiesRepository extends BaseRepository<OrgEntity> {
     return toPage(entities, query.limit, (entity) => ({ entity, role: roles.get(entity.id)! }));
   }
 
+  /** Name or slug of an active entity; false when it is gone. */
+  updateActive(id: string, changes: Partial<Pick<OrgEntity, 'name' | 'slug'>>): Promise<boolean> {
+    return this.updateWhereActive(id, changes);
+  }
+
   /** Soft delete; false when already gone. */
   deactivate(id: string): Promise<boolean> {
-    return this.update(id, { isActive: false }, { isActive: true });
+    return this.updateWhereActive(id, { isActive: false });
+  }
+
+  private async updateWhereActive(id: string, changes: Partial<OrgEntity>): Promise<boolean> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(OrgEntity)
+      .set({ ...changes, updatedAt: this.clock.now() })
+      .where('id = :id AND is_active = :active', { id, active: true })
+      .execute();
+    return (result.affected ?? 0) > 0;
   }
 }

@@ -149,7 +149,7 @@ export class EntitiesService implements MembershipResolver {
       changes.slug = dto.slug;
     }
     if (Object.keys(changes).length > 0) {
-      const found = await this.entities.update(tenant.entityId, changes, { isActive: true });
+      const found = await this.entities.updateActive(tenant.entityId, changes);
       if (!found) throw new NotFoundException('Entity not found');
       if (changes.name !== undefined) await this.forgetEntity(tenant.entityId);
     }
@@ -192,12 +192,7 @@ export class EntitiesService implements MembershipResolver {
       throw new ConflictException('This user is already a member');
     }
     // A concurrent duplicate trips the unique (user_id, entity_id) index: 409 as well.
-    await this.memberships.create({
-      entityId: tenant.entityId,
-      userId: user.id,
-      role: dto.role,
-      isActive: true,
-    });
+    await this.memberships.insertMembership(tenant.entityId, user.id, dto.role);
     await this.forgetUser(user.id, tenant.entityId);
     return this.getMember(tenant.entityId, user.id);
   }

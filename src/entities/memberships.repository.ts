@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { Role } from '../common/auth/access';
 import { Clock } from '../common/clock/clock';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
-import { BaseRepository } from '../database/base.repository';
 import { applyKeyset } from '../database/keyset';
-import { onPrimary } from '../database/on-primary';
+import { SqlRepository } from '../database/sql-repository';
+import { UnitOfWork } from '../database/unit-of-work';
 import { Membership } from './membership.entity';
 
 /** Outcome of a change guarded by the last-owner rule. */
@@ -19,13 +19,23 @@ export type GuardedChange = 'done' | 'missing' | 'last_owner';
  * cannot both succeed (SQLite serialises writes on its single connection).
  */
 @Injectable()
-export class MembershipsRepository extends BaseRepository<Membership> {
+export class MembershipsRepository extends SqlRepository {
   constructor(
-    @InjectRepository(Membership) repo: Repository<Membership>,
+    @InjectDataSource() dataSource: DataSource,
     clock: Clock,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
   ) {
-    super(repo, clock);
+    super(dataSource, clock);
+  }
+
+  /** A new active membership; a concurrent duplicate trips the unique (user_id, entity_id) index (409). */
+  async insertMembership(entityId: string, userId: string, role: Role): Promise<void> {
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(Membership)
+      .values({ ...this.stamp(), entityId, userId, role, isActive: true })
+      .execute();
   }
 
   /** Role in an active entity through an active membership, or null. */
@@ -65,7 +75,7 @@ export class MembershipsRepository extends BaseRepository<Membership> {
   }
 
   findMember(entityId: string, userId: string): Promise<Membership | null> {
-    return this.repo.findOne({
+    return this.dataSource.getRepository(Membership).findOne({
       where: { entityId, userId, isActive: true },
       relations: { user: true },
     });
@@ -76,7 +86,8 @@ export class MembershipsRepository extends BaseRepository<Membership> {
     entityId: string,
     query: { limit: number; cursor?: string },
   ): Promise<Page<Membership>> {
-    const qb = this.repo
+    const qb = this.dataSource
+      .getRepository(Membership)
       .createQueryBuilder('m')
       .innerJoinAndSelect('m.user', 'u')
       .where('m.entity_id = :entityId AND m.is_active = :active', { entityId, active: true });
@@ -123,7 +134,7 @@ export class MembershipsRepository extends BaseRepository<Membership> {
 
   /** Reads that decide access or read back a write, and are then cached: never from a lagging replica. */
   private onPrimary<T>(work: (repo: Repository<Membership>) => Promise<T>): Promise<T> {
-    return onPrimary(this.dataSource, (manager) => work(manager.getRepository(Membership)));
+    return this.on({ primary: true }, (manager) => work(manager.getRepository(Membership)));
   }
 
   private async guarded(
@@ -151,9 +162,11 @@ export class MembershipsRepository extends BaseRepository<Membership> {
         .exists({ where: { entityId, userId, isActive: true } });
       return exists ? 'last_owner' : 'missing';
     };
-    if (this.dataSource.options.type !== 'postgres') return run(this.dataSource.manager);
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT id FROM entities WHERE id = $1 FOR UPDATE', [entityId]);
+    return this.uow.run(async ({ manager }) => {
+      // PostgreSQL: two owners demoting each other at once queue on the entity row (SQLite units are serial).
+      if (this.postgres) {
+        await manager.query('SELECT id FROM entities WHERE id = $1 FOR UPDATE', [entityId]);
+      }
       return run(manager);
     });
   }

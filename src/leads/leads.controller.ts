@@ -1,11 +1,9 @@
 import {
-  BadRequestException,
   Body,
   Controller,
   Delete,
   Get,
   HttpCode,
-  NotFoundException,
   Param,
   ParseUUIDPipe,
   Patch,
@@ -17,7 +15,6 @@ import {
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBody,
   ApiConflictResponse,
   ApiConsumes,
   ApiCreatedResponse,
@@ -27,16 +24,12 @@ import {
   ApiPayloadTooLargeResponse,
   ApiProduces,
   ApiTags,
-  ApiTooManyRequestsResponse,
   ApiUnsupportedMediaTypeResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { Throttle } from '@nestjs/throttler';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { Public, Scopes, Tenant, TenantContext, TenantRole } from '../common/auth/access';
-import { createValidationPipe } from '../common/errors/validation-pipe';
-import { EntitiesService } from '../entities/entities.service';
-import { DOCUMENT_KINDS } from '../storage/file-types';
+import { Scopes, Tenant, TenantContext, TenantRole } from '../common/auth/access';
+import { validateDto } from '../common/errors/validation-pipe';
 import { readMultipartForm } from '../storage/multipart-form';
 import { StorageService } from '../storage/storage.service';
 import { CreateLeadDto } from './dto/create-lead.dto';
@@ -45,34 +38,11 @@ import {
   LeadPageResponse,
   LeadResponse,
   LeadStatsResponse,
-  PublicLeadResponse,
 } from './dto/lead.response';
 import { ListLeadsQueryDto, RecentLeadsQueryDto } from './dto/list-leads.query.dto';
 import { UpdateLeadDto } from './dto/update-lead.dto';
-import { LeadsService, toLeadResponse } from './leads.service';
-
-const validation = createValidationPipe();
-const validateCreate = (value: unknown) =>
-  validation.transform(value, { type: 'body', metatype: CreateLeadDto }) as Promise<CreateLeadDto>;
-
-const RESUME_FORM = { fileField: 'resume', prefix: 'resumes', kinds: DOCUMENT_KINDS };
-
-const leadFormSchema = (resumeRequired: boolean) => ({
-  type: 'object',
-  required: ['firstName', 'lastName', 'email', ...(resumeRequired ? ['resume'] : [])],
-  properties: {
-    firstName: { type: 'string', maxLength: 100 },
-    lastName: { type: 'string', maxLength: 100 },
-    email: { type: 'string', format: 'email', maxLength: 255 },
-    notes: { type: 'string', maxLength: 5000 },
-    resume: {
-      type: 'string',
-      format: 'binary',
-      description:
-        'multipart only: PDF, DOCX, ODT or DOC (checked by magic bytes), at most MAX_UPLOAD_BYTES',
-    },
-  },
-});
+import { ApiLeadForm, RESUME_FORM } from './lead-form';
+import { LeadsService } from './leads.service';
 
 /** `attachment` with an ASCII fallback name and the exact name in RFC 5987 form. */
 function contentDisposition(fileName: string): string {
@@ -81,12 +51,12 @@ function contentDisposition(fileName: string): string {
 }
 
 /**
- * Tenant lead routes: every route needs a membership in `:id` (DELETE needs admin); API keys
+ * Tenant lead routes: every route needs a membership in `:entityId` (DELETE needs admin); API keys
  * need `leads:read` for reads and `leads:write` for writes (JWT callers have every scope).
  */
 @ApiTags('leads')
 @ApiExtraModels(LeadPageResponse, LeadNumberedPageResponse)
-@Controller('entities/:id/leads')
+@Controller('entities/:entityId/leads')
 export class LeadsController {
   constructor(
     private readonly leads: LeadsService,
@@ -98,26 +68,17 @@ export class LeadsController {
   @TenantRole('member')
   @Scopes('leads:write')
   @ApiConsumes('application/json', 'multipart/form-data')
-  @ApiBody({ schema: leadFormSchema(false) })
+  @ApiLeadForm(false)
   @ApiCreatedResponse({ type: LeadResponse })
   @ApiConflictResponse({ description: 'A lead with this email exists in the entity' })
   @ApiPayloadTooLargeResponse({ description: 'The resume is larger than MAX_UPLOAD_BYTES' })
   @ApiUnsupportedMediaTypeResponse({ description: 'The resume is not a PDF, DOCX, ODT or DOC' })
   async create(@Tenant() tenant: TenantContext, @Req() req: FastifyRequest): Promise<LeadResponse> {
     if (!req.isMultipart()) {
-      return toLeadResponse(
-        await this.leads.create(tenant.entityId, await validateCreate(req.body)),
-      );
+      return this.leads.create(tenant.entityId, await validateDto(CreateLeadDto, req.body));
     }
     const form = await readMultipartForm(req, this.storage, RESUME_FORM);
-    let dto: CreateLeadDto;
-    try {
-      dto = await validateCreate(form.fields);
-    } catch (error) {
-      await this.storage.remove(form.file?.key);
-      throw error;
-    }
-    return toLeadResponse(await this.leads.create(tenant.entityId, dto, form.file));
+    return this.leads.createFromForm(tenant.entityId, form);
   }
 
   /**
@@ -165,7 +126,7 @@ export class LeadsController {
     @Tenant() tenant: TenantContext,
     @Param('leadId', new ParseUUIDPipe()) leadId: string,
   ): Promise<LeadResponse> {
-    return toLeadResponse(await this.leads.findOne(tenant.entityId, leadId));
+    return this.leads.findOne(tenant.entityId, leadId);
   }
 
   /** Any subset of firstName, lastName, email, notes, status (the reached-out rule applies). */
@@ -179,7 +140,7 @@ export class LeadsController {
     @Param('leadId', new ParseUUIDPipe()) leadId: string,
     @Body() dto: UpdateLeadDto,
   ): Promise<LeadResponse> {
-    return toLeadResponse(await this.leads.update(tenant.entityId, leadId, dto));
+    return this.leads.update(tenant.entityId, leadId, dto);
   }
 
   /** Deletes the lead and its stored resume (admin or owner). */
@@ -220,51 +181,5 @@ export class LeadsController {
       length: file.size,
       disposition: contentDisposition(file.fileName),
     });
-  }
-}
-
-/** The public intake form: no credentials, multipart with a required resume, 5 requests a minute per IP. */
-@ApiTags('leads')
-@Controller('public/entities/:id/leads')
-export class PublicLeadsController {
-  constructor(
-    private readonly leads: LeadsService,
-    private readonly entities: EntitiesService,
-    private readonly storage: StorageService,
-  ) {}
-
-  @Post()
-  @Public()
-  @Throttle({ default: { limit: 5, ttl: 60_000 } })
-  @ApiConsumes('multipart/form-data')
-  @ApiBody({ schema: leadFormSchema(true) })
-  @ApiCreatedResponse({ type: PublicLeadResponse })
-  @ApiConflictResponse({ description: 'A lead with this email exists in the entity' })
-  @ApiPayloadTooLargeResponse({ description: 'The resume is larger than MAX_UPLOAD_BYTES' })
-  @ApiUnsupportedMediaTypeResponse({
-    description: 'Not multipart, or the resume is not a PDF, DOCX, ODT or DOC',
-  })
-  @ApiTooManyRequestsResponse({ description: 'More than 5 submissions a minute from this address' })
-  async submit(
-    @Param('id', new ParseUUIDPipe()) entityId: string,
-    @Req() req: FastifyRequest,
-  ): Promise<PublicLeadResponse> {
-    const entity = await this.entities.findActive(entityId);
-    if (!entity) throw new NotFoundException('Entity not found');
-    const form = await readMultipartForm(req, this.storage, RESUME_FORM);
-    try {
-      const dto = await validateCreate(form.fields);
-      if (!form.file) {
-        throw new BadRequestException({
-          detail: 'resume is required: attach a PDF, DOCX, ODT or DOC file',
-          errors: [{ field: 'resume', message: 'is required' }],
-        });
-      }
-      return await this.leads.createPublic(entity.id, dto, form.file);
-    } catch (error) {
-      // createPublic removes the file itself when the insert fails; removing twice is harmless.
-      await this.storage.remove(form.file?.key);
-      throw error;
-    }
   }
 }

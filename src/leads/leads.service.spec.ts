@@ -1,13 +1,15 @@
 import { FixedClock } from '../common/clock/clock';
 import { StorageService } from '../storage/storage.service';
-import { LeadChanges, LeadRepository, LeadRow } from './leads.repository';
+import { EntitiesService } from '../entities/entities.service';
+import { LeadRow } from './lead-row';
+import { LeadChanges, LeadsRepository } from './leads.repository';
 import { LeadsService } from './leads.service';
 import { LeadStatus } from './lead.entity';
 
 const ENTITY = '11111111-1111-4111-8111-111111111111';
 const LEAD = '22222222-2222-4222-8222-222222222222';
 
-/** An in-memory LeadRepository with just what the status rule uses. */
+/** An in-memory LeadsRepository with just what the status rule uses. */
 class StubLeads {
   row: LeadRow;
   updates: Array<{
@@ -66,7 +68,13 @@ class StubLeads {
 }
 
 function service(stub: StubLeads, clock: FixedClock) {
-  return new LeadsService(stub as unknown as LeadRepository, {} as StorageService, clock);
+  // The status rule needs neither storage nor entities.
+  return new LeadsService(
+    stub as unknown as LeadsRepository,
+    {} as StorageService,
+    {} as EntitiesService,
+    clock,
+  );
 }
 
 describe('LeadsService.changeStatus (the reached-out rule)', () => {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   BadRequestException,
@@ -7,108 +6,63 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
+import { validateDto } from '../common/errors/validation-pipe';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
+import { EntitiesService } from '../entities/entities.service';
+import { MultipartForm } from '../storage/multipart-form';
 import { StoredFile, StorageService } from '../storage/storage.service';
-import { LeadStatus } from './lead.entity';
 import { CreateLeadDto } from './dto/create-lead.dto';
 import {
   LeadNumberedPageResponse,
   LeadResponse,
   LeadStatsResponse,
   PublicLeadResponse,
+  toLeadResponse,
 } from './dto/lead.response';
 import { ListLeadsQueryDto, MAX_PAGE_DEPTH, RecentLeadsQueryDto } from './dto/list-leads.query.dto';
 import { UpdateLeadDto } from './dto/update-lead.dto';
-import { LeadChanges, LeadFilters, LeadRepository, LeadRow } from './leads.repository';
+import { LeadFilters, LeadRow } from './lead-row';
+import { LeadStatus } from './lead.entity';
+import { LeadChanges, LeadsRepository } from './leads.repository';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function toLeadResponse(row: LeadRow): LeadResponse {
-  return {
-    id: row.id,
-    entityId: row.entityId,
-    firstName: row.firstName,
-    lastName: row.lastName,
-    email: row.email,
-    status: row.status,
-    reachedOutAt: row.reachedOutAt,
-    notes: row.notes,
-    resume: row.resumePath
-      ? {
-          contentType: row.resumeContentType ?? 'application/octet-stream',
-          size: row.resumeSize ?? 0,
-          fileName: row.resumeFileName,
-        }
-      : null,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
-
 const notFound = () => new NotFoundException('Lead not found');
 
-/** The business rules of leads; the only caller of LeadRepository. */
+/** The business rules of leads; the only caller of LeadsRepository. Answers response DTOs. */
 @Injectable()
 export class LeadsService {
   constructor(
-    private readonly leads: LeadRepository,
+    private readonly leads: LeadsRepository,
     private readonly storage: StorageService,
+    private readonly entities: EntitiesService,
     private readonly clock: Clock,
   ) {}
 
-  /**
-   * Creates a lead, with the resume already in storage (or none). The row is inserted
-   * after the file is stored; when the insert fails (duplicate email → 409) the file is
-   * removed, so neither an orphan row nor an orphan file remains.
-   */
-  async create(
-    entityId: string,
-    dto: CreateLeadDto,
-    resume: StoredFile | null = null,
-  ): Promise<LeadRow> {
-    try {
-      return await this.leads.insertLead({
-        id: randomUUID(),
-        entityId,
-        firstName: dto.firstName,
-        lastName: dto.lastName,
-        email: dto.email.toLowerCase(),
-        notes: dto.notes ?? null,
-        status: 'PENDING',
-        reachedOutAt: null,
-        resumePath: resume?.key ?? null,
-        resumeContentType: resume?.contentType ?? null,
-        resumeSize: resume?.size ?? null,
-        resumeFileName: resume?.originalName ?? null,
-      });
-    } catch (error) {
-      if (resume) await this.storage.remove(resume.key);
-      throw error;
-    }
+  /** A lead from a JSON body (already validated). */
+  async create(entityId: string, dto: CreateLeadDto): Promise<LeadResponse> {
+    return toLeadResponse(await this.insert(entityId, dto, null));
   }
 
-  async createPublic(
-    entityId: string,
-    dto: CreateLeadDto,
-    resume: StoredFile,
-  ): Promise<PublicLeadResponse> {
-    const row = await this.create(entityId, dto, resume);
+  /** A lead from a multipart form (optional resume). */
+  async createFromForm(entityId: string, form: MultipartForm): Promise<LeadResponse> {
+    return toLeadResponse(await this.insertFromForm(entityId, form, false));
+  }
+
+  /** The public intake: a form with a required resume, into an active entity; answers only id and time. */
+  async submitPublic(entityId: string, form: MultipartForm): Promise<PublicLeadResponse> {
+    const row = await this.insertFromForm(entityId, form, true);
     return { id: row.id, createdAt: row.createdAt };
   }
 
-  async findOne(
-    entityId: string,
-    id: string,
-    options: { primary?: boolean } = {},
-  ): Promise<LeadRow> {
-    const row = await this.leads.findOneInEntity(entityId, id, options);
-    if (!row) throw notFound();
-    return row;
+  /** 404 unless the entity exists and is active: checked before a public upload is read. */
+  async assertIntakeOpen(entityId: string): Promise<void> {
+    if (!(await this.entities.findActive(entityId)))
+      throw new NotFoundException('Entity not found');
   }
 
-  /** Reads that decide a write or read one back: on the primary when there are read replicas. */
-  private current(entityId: string, id: string): Promise<LeadRow> {
-    return this.findOne(entityId, id, { primary: true });
+  async findOne(entityId: string, id: string): Promise<LeadResponse> {
+    return toLeadResponse(await this.row(entityId, id));
   }
 
   async list(
@@ -149,9 +103,9 @@ export class LeadsService {
 
   async recent(entityId: string, query: RecentLeadsQueryDto): Promise<Page<LeadResponse>> {
     const since = new Date(this.clock.now().getTime() - query.days * DAY_MS);
-    const rows = await this.leads.findRecent(
+    const rows = await this.leads.findPage(
       entityId,
-      since,
+      { createdFrom: since },
       query.limit,
       decodeCursor(query.cursor),
     );
@@ -166,16 +120,18 @@ export class LeadsService {
   }
 
   /** Field changes and, when `status` is given, the status rule (see changeStatus). */
-  async update(entityId: string, id: string, dto: UpdateLeadDto): Promise<LeadRow> {
+  async update(entityId: string, id: string, dto: UpdateLeadDto): Promise<LeadResponse> {
     const changes: LeadChanges = {};
     if (dto.firstName !== undefined) changes.firstName = dto.firstName;
     if (dto.lastName !== undefined) changes.lastName = dto.lastName;
     if (dto.email !== undefined) changes.email = dto.email.toLowerCase();
     if (dto.notes !== undefined) changes.notes = dto.notes;
-    if (dto.status !== undefined) return this.changeStatus(entityId, id, dto.status, changes);
+    if (dto.status !== undefined) {
+      return toLeadResponse(await this.changeStatus(entityId, id, dto.status, changes));
+    }
     if (Object.keys(changes).length > 0 && !(await this.leads.updateFields(entityId, id, changes)))
       throw notFound();
-    return this.current(entityId, id);
+    return toLeadResponse(await this.current(entityId, id));
   }
 
   /**
@@ -222,7 +178,7 @@ export class LeadsService {
     entityId: string,
     id: string,
   ): Promise<{ stream: Readable; size: number; contentType: string; fileName: string }> {
-    const row = await this.findOne(entityId, id);
+    const row = await this.row(entityId, id);
     if (!row.resumePath) throw new NotFoundException('This lead has no resume');
     const file = await this.storage.open(row.resumePath);
     if (!file) throw new NotFoundException('The resume file is missing');
@@ -235,19 +191,58 @@ export class LeadsService {
     };
   }
 
-  /** Bulk load of prepared rows (seed-demo); rows must carry ids and timestamps. */
-  importBatch(rows: LeadRow[]): Promise<void> {
-    return this.leads.insertBatch(rows);
+  /**
+   * The form's file (if any) is already in storage. Whatever fails after that — the fields'
+   * validation, a required resume that is missing, the insert (a duplicate email is a 409) —
+   * removes the file, so neither an orphan row nor an orphan file remains: the one place a
+   * stored upload is cleaned up after a failure (readMultipartForm cleans up its own).
+   */
+  private async insertFromForm(
+    entityId: string,
+    form: MultipartForm,
+    resumeRequired: boolean,
+  ): Promise<LeadRow> {
+    try {
+      const dto = await validateDto(CreateLeadDto, form.fields);
+      if (resumeRequired && !form.file) {
+        throw new BadRequestException({
+          detail: 'resume is required: attach a PDF, DOCX, ODT or DOC file',
+          errors: [{ field: 'resume', message: 'is required' }],
+        });
+      }
+      return await this.insert(entityId, dto, form.file);
+    } catch (error) {
+      await this.storage.remove(form.file?.key);
+      throw error;
+    }
   }
 
-  /** Before a large bulk load: drop the indexes cheaper to rebuild than to maintain (PostgreSQL); their names. */
-  suspendIndexesForBulkLoad(): Promise<string[]> {
-    return this.leads.dropBulkLoadIndexes();
+  private insert(entityId: string, dto: CreateLeadDto, resume: StoredFile | null) {
+    return this.leads.insertLead(entityId, {
+      firstName: dto.firstName,
+      lastName: dto.lastName,
+      email: dto.email.toLowerCase(),
+      notes: dto.notes ?? null,
+      status: 'PENDING',
+      reachedOutAt: null,
+      resumePath: resume?.key ?? null,
+      resumeContentType: resume?.contentType ?? null,
+      resumeSize: resume?.size ?? null,
+      resumeFileName: resume?.originalName ?? null,
+    });
   }
 
-  /** After a bulk load (also after a failed one): rebuild what suspendIndexesForBulkLoad dropped, then ANALYZE. */
-  restoreIndexesAfterBulkLoad(names: string[]): Promise<void> {
-    return this.leads.createBulkLoadIndexes(names);
+  private async row(entityId: string, id: string): Promise<LeadRow> {
+    const row = await this.leads.findOneInEntity(entityId, id);
+    if (!row) throw notFound();
+    return row;
+  }
+
+  /** Reads that decide a write or read one back: on the primary when there are read replicas. */
+  private async current(entityId: string, id: string): Promise<LeadRow> {
+    const row = await this.leads.findOneInEntity(entityId, id, { primary: true });
+    if (!row) throw notFound();
+    return row;
   }
 
   private filters(query: ListLeadsQueryDto): LeadFilters {

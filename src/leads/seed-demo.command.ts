@@ -5,8 +5,8 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import { Clock } from '../common/clock/clock';
 import { EntitiesService } from '../entities/entities.service';
 import { LEAD_STATUSES } from './lead.entity';
-import { LeadRow } from './leads.repository';
-import { LeadsService } from './leads.service';
+import { LeadRow } from './lead-row';
+import { LeadsBulkLoad } from './leads.bulk-load';
 
 const FIRST = (
   'James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard Susan Joseph Jessica ' +
@@ -84,7 +84,7 @@ export class SeedDemoCommand extends CommandRunner {
 
   async run(_: string[], options: SeedOptions): Promise<void> {
     // Commands live in the CLI module, which does not import LeadsModule: look the service up app-wide.
-    const leads = this.modules.get(LeadsService, { strict: false });
+    const leads = this.modules.get(LeadsBulkLoad, { strict: false });
     const entity = await this.entities.findActive(options.entity ?? '');
     if (!entity) throw new Error(`seed-demo: no active entity ${options.entity}`);
     const total = options.leads;
@@ -141,8 +141,7 @@ export class SeedDemoCommand extends CommandRunner {
 
     // Large loads: rebuild the secondary indexes once at the end instead of maintaining
     // them per row (PostgreSQL only; the trigram GINs dominate otherwise).
-    const deferred =
-      total >= options.deferIndexesFrom ? await leads.suspendIndexesForBulkLoad() : [];
+    const deferred = total >= options.deferIndexesFrom ? await leads.dropSecondaryIndexes() : [];
     let done = 0;
     const inFlight = new Set<Promise<void>>();
     try {
@@ -150,7 +149,7 @@ export class SeedDemoCommand extends CommandRunner {
         const rows = make(from, Math.min(options.batch, total - from));
         // Up to `parallel` batches in flight: generating the next overlaps writing the previous ones.
         while (inFlight.size >= options.parallel) await Promise.race(inFlight);
-        const write: Promise<void> = leads.importBatch(rows).then(() => {
+        const write: Promise<void> = leads.insertBatch(rows).then(() => {
           inFlight.delete(write);
           done += rows.length;
           const seconds = (Date.now() - started) / 1000;
@@ -167,7 +166,7 @@ export class SeedDemoCommand extends CommandRunner {
         process.stdout.write(
           `seed-demo: building ${deferred.length} indexes (${deferred.join(', ')})…\n`,
         );
-        await leads.restoreIndexesAfterBulkLoad(deferred);
+        await leads.restoreIndexes(deferred);
         process.stdout.write(
           `seed-demo: indexes built in ${((Date.now() - indexStart) / 1000).toFixed(1)} s\n`,
         );

@@ -193,13 +193,6 @@ export class StorageService implements OnApplicationBootstrap {
     }
   }
 
-  async exists(key: string): Promise<boolean> {
-    return stat(this.pathOf(key)).then(
-      (s) => s.isFile(),
-      () => false,
-    );
-  }
-
   /** Absolute path of a key; keys that are not ours (or would leave UPLOAD_DIR) throw. */
   pathOf(key: string): string {
     if (!KEY.test(key)) throw new Error(`invalid storage key "${key}"`);

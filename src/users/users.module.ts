@@ -1,9 +1,7 @@
 import { Global, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { IdentityCache } from './identity-cache';
 import { PasswordHasher } from './password-hasher';
-import { User } from './user.entity';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
@@ -11,7 +9,6 @@ import { UsersService } from './users.service';
 /** Users and credentials; UsersService is global (auth, entities, CLI commands and admin features use it). */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([User])],
   controllers: [UsersController],
   providers: [UsersRepository, UsersService, PasswordHasher, AdminBootstrapService, IdentityCache],
   exports: [UsersService, IdentityCache],

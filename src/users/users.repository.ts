@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { Brackets, DataSource, FindOptionsWhere, Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Brackets, DataSource, DeepPartial } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
-import { BaseRepository } from '../database/base.repository';
 import { applyKeyset } from '../database/keyset';
 import { likeContains } from '../database/like';
-import { onPrimary } from '../database/on-primary';
+import { SqlRepository } from '../database/sql-repository';
 import { User } from './user.entity';
 
 export interface UserFilter {
@@ -14,31 +13,42 @@ export interface UserFilter {
   search?: string;
 }
 
+export type UserChanges = Partial<
+  Pick<
+    User,
+    'firstName' | 'lastName' | 'username' | 'passwordHash' | 'isActive' | 'isAdmin' | 'lastLoginAt'
+  >
+>;
+
+/**
+ * Every query on `users`. Reads that feed the `user:{id}` cache the access guard trusts, or
+ * decide a write, run on the primary.
+ */
 @Injectable()
-export class UsersRepository extends BaseRepository<User> {
-  constructor(
-    @InjectRepository(User) repo: Repository<User>,
-    clock: Clock,
-    @InjectDataSource() private readonly dataSource: DataSource,
-  ) {
-    super(repo, clock);
+export class UsersRepository extends SqlRepository {
+  constructor(@InjectDataSource() dataSource: DataSource, clock: Clock) {
+    super(dataSource, clock);
   }
 
-  /** On the primary: feeds the `user:{id}` cache the access guard trusts. */
-  override findById(id: string, scope: FindOptionsWhere<User> = {}): Promise<User | null> {
-    return onPrimary(this.dataSource, (m) =>
-      m.getRepository(User).findOne({ where: { ...scope, id } }),
-    );
+  /** One INSERT; id and timestamps are ours. */
+  async insertUser(values: DeepPartial<User>): Promise<User> {
+    const user = this.dataSource.getRepository(User).create({ ...this.stamp(), ...values });
+    await this.dataSource.createQueryBuilder().insert().into(User).values(user).execute();
+    return user;
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.on({ primary: true }, (m) => m.getRepository(User).findOne({ where: { id } }));
   }
 
   findByEmail(email: string): Promise<User | null> {
-    return onPrimary(this.dataSource, (m) =>
+    return this.on({ primary: true }, (m) =>
       m.getRepository(User).findOne({ where: { email: email.toLowerCase() } }),
     );
   }
 
   findByUsername(username: string): Promise<User | null> {
-    return onPrimary(this.dataSource, (m) =>
+    return this.on({ primary: true }, (m) =>
       m.getRepository(User).findOne({ where: { username: username.toLowerCase() } }),
     );
   }
@@ -47,7 +57,7 @@ export class UsersRepository extends BaseRepository<User> {
   findByLogin(login: string): Promise<User | null> {
     const value = login.trim().toLowerCase();
     const column = value.includes('@') ? 'email' : 'username';
-    return onPrimary(this.dataSource, (m) =>
+    return this.on({ primary: true }, (m) =>
       m
         .getRepository(User)
         .createQueryBuilder('u')
@@ -58,7 +68,7 @@ export class UsersRepository extends BaseRepository<User> {
   }
 
   async findPasswordHash(id: string): Promise<string | null> {
-    const row = await onPrimary(this.dataSource, (m) =>
+    const row = await this.on({ primary: true }, (m) =>
       m
         .getRepository(User)
         .createQueryBuilder('u')
@@ -76,7 +86,7 @@ export class UsersRepository extends BaseRepository<User> {
     query: { limit: number; cursor?: string },
     map: (row: User) => Item,
   ): Promise<Page<Item>> {
-    const qb = this.repo.createQueryBuilder('u');
+    const qb = this.dataSource.getRepository(User).createQueryBuilder('u');
     if (filter.isActive !== undefined)
       qb.andWhere('u.is_active = :isActive', { isActive: filter.isActive });
     if (filter.search) {
@@ -96,15 +106,14 @@ export class UsersRepository extends BaseRepository<User> {
     return toPage(rows, query.limit, map);
   }
 
-  activate(id: string): Promise<boolean> {
-    return this.update(id, { isActive: true });
-  }
-
-  deactivate(id: string): Promise<boolean> {
-    return this.update(id, { isActive: false });
-  }
-
-  recordLogin(id: string, at: Date): Promise<boolean> {
-    return this.update(id, { lastLoginAt: at });
+  /** Sets updated_at too; false when there is no such user. */
+  async updateUser(id: string, changes: UserChanges): Promise<boolean> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(User)
+      .set({ ...changes, updatedAt: this.clock.now() })
+      .where('id = :id', { id })
+      .execute();
+    return (result.affected ?? 0) > 0;
   }
 }

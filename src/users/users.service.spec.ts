@@ -26,7 +26,7 @@ function fakeRepository() {
             : u.username === login.toLowerCase(),
         ),
       findPasswordHash: async (id: string) => rows.get(id)?.passwordHash ?? null,
-      create: async (values: Partial<User>) => {
+      insertUser: async (values: Partial<User>) => {
         const user = {
           id: `u${++seq}`,
           createdAt: new Date(),
@@ -36,16 +36,11 @@ function fakeRepository() {
         rows.set(user.id, user);
         return user;
       },
-      update: async (id: string, changes: Partial<User>) => {
+      updateUser: async (id: string, changes: Partial<User>) => {
         const user = rows.get(id);
         if (user) Object.assign(user, changes);
         return !!user;
       },
-      activate: async (id: string) =>
-        !!rows.get(id) && Object.assign(rows.get(id)!, { isActive: true }) !== null,
-      deactivate: async (id: string) =>
-        !!rows.get(id) && Object.assign(rows.get(id)!, { isActive: false }) !== null,
-      recordLogin: async () => true,
     } as unknown as UsersRepository,
   };
 }

@@ -93,7 +93,7 @@ export class UsersService {
       throw new ConflictException('This username is already taken');
     }
     const passwordHash = await this.hasher.hash(input.password);
-    const user = await this.users.create({
+    const user = await this.users.insertUser({
       email,
       username,
       firstName: input.firstName ?? null,
@@ -120,13 +120,13 @@ export class UsersService {
     const ok = await this.hasher.verify(password, user.passwordHash);
     if (!ok) return null;
     if (this.hasher.needsRehash(user.passwordHash)) {
-      await this.users.update(user.id, { passwordHash: await this.hasher.hash(password) });
+      await this.users.updateUser(user.id, { passwordHash: await this.hasher.hash(password) });
     }
     return toUserResponse(user);
   }
 
   async recordLogin(id: string): Promise<void> {
-    await this.users.recordLogin(id, this.clock.now());
+    await this.users.updateUser(id, { lastLoginAt: this.clock.now() });
     await this.identityCache.drop(CacheKeys.user(id));
   }
 
@@ -153,7 +153,7 @@ export class UsersService {
       changes.passwordHash = await this.hasher.hash(dto.password);
     }
     if (Object.keys(changes).length > 0) {
-      const found = await this.users.update(id, changes);
+      const found = await this.users.updateUser(id, changes);
       await this.identityCache.drop(CacheKeys.user(id));
       if (!found) throw new NotFoundException('User not found');
     }
@@ -163,7 +163,7 @@ export class UsersService {
   }
 
   async setActive(id: string, active: boolean): Promise<UserResponse> {
-    const found = active ? await this.users.activate(id) : await this.users.deactivate(id);
+    const found = await this.users.updateUser(id, { isActive: active });
     await this.identityCache.drop(CacheKeys.user(id));
     if (!found) throw new NotFoundException('User not found');
     return (await this.findView(id))!;
@@ -188,7 +188,7 @@ export class UsersService {
       }
     }
     const user = existing ?? (await this.users.findByEmail(email))!;
-    await this.users.update(user.id, {
+    await this.users.updateUser(user.id, {
       isAdmin: true,
       isActive: true,
       passwordHash: await this.hasher.hash(password),

@@ -47,9 +47,9 @@ export interface Parameter {
 
 export interface Operation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  /** OpenAPI path, e.g. /v1/entities/{id}/members/{userId} */
+  /** OpenAPI path, e.g. /v1/entities/{entityId}/members/{userId} */
   path: string;
-  /** "POST /v1/entities/{id}" — how failures are reported. */
+  /** "POST /v1/entities/{entityId}" — how failures are reported. */
   label: string;
   access: Access | undefined;
   /** Documented path parameters (a parameter read through a decorator like @Tenant() may be missing here). */
@@ -153,11 +153,10 @@ export function listOperations(doc: OpenApiDocument): Operation[] {
   return operations;
 }
 
-/** Path parameters that name a tenant: the access guard reads `:entityId`, else `:id` on tenant routes. */
+/** The path parameter that names the tenant: the access guard reads `:entityId` on tenant routes. */
 export function entityParamOf(op: Operation): string | undefined {
   if (op.access?.kind !== 'tenant') return undefined;
-  const names = op.pathNames;
-  return names.includes('entityId') ? 'entityId' : names.includes('id') ? 'id' : undefined;
+  return op.pathNames.includes('entityId') ? 'entityId' : undefined;
 }
 
 /** A path parameter that carries an id (UUID) by naming convention or schema. */

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { trim, trimLower, USERNAME_MESSAGE, USERNAME_PATTERN } from '../../users/dto/transforms';
+import { trim, trimLower } from '../../common/validation/transforms';
+import { USERNAME_MESSAGE, USERNAME_PATTERN } from '../../users/dto/username';
 
 /** POST /v1/auth/register. Unknown fields (isAdmin, …) are rejected with 400. */
 export class RegisterDto {

@@ -7,19 +7,21 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Access, ACCESS_KEY, Principal, Role, SCOPES_KEY } from './access';
-import { MembershipResolver, PrincipalResolver } from './access-ports';
+import { AccessTokenResolver, ApiKeyResolver, MembershipResolver } from './access-ports';
 import { AccessGuard } from './access.guard';
 
 const ENTITY = '11111111-2222-4333-8444-555555555555';
 const user: Principal = { userId: 'u1', isAdmin: false, via: 'jwt' };
 
 function guardWith(principal: Principal | null, role: Role | null) {
-  const principals: PrincipalResolver = {
+  const tokens: AccessTokenResolver = {
     fromAccessToken: async (token) => (token === 'good' ? principal : null),
+  };
+  const apiKeys: ApiKeyResolver = {
     fromApiKey: async (key) => (key === 'ck_good' ? principal : null),
   };
   const memberships: MembershipResolver = { roleOf: async () => role };
-  return new AccessGuard(new Reflector(), principals, memberships);
+  return new AccessGuard(new Reflector(), tokens, apiKeys, memberships);
 }
 
 function context(
@@ -95,7 +97,7 @@ describe('AccessGuard', () => {
 
   describe('tenant routes', () => {
     const tenant = (role: Role): Access => ({ kind: 'tenant', role });
-    const request = (id: string) => ({ ...bearer('good'), params: { id } });
+    const request = (entityId: string) => ({ ...bearer('good'), params: { entityId } });
 
     it('answers 404 to a non-member, never 403', async () => {
       await expect(

@@ -5,9 +5,11 @@ import {
   ForbiddenException,
   Injectable,
   NotFoundException,
+  OnModuleInit,
   UnauthorizedException,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { PATH_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService, Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
 import {
   Access,
@@ -15,9 +17,11 @@ import {
   AuthenticatedRequest,
   Principal,
   roleAtLeast,
+  Scope,
   SCOPES_KEY,
+  TENANT_PARAM,
 } from './access';
-import { MembershipResolver, PrincipalResolver } from './access-ports';
+import { AccessTokenResolver, ApiKeyResolver, MembershipResolver } from './access-ports';
 import { isUuid } from '../uuid';
 
 /**
@@ -26,12 +30,36 @@ import { isUuid } from '../uuid';
  * unguarded by accident; the access-matrix suite fails on such a route too.
  */
 @Injectable()
-export class AccessGuard implements CanActivate {
+export class AccessGuard implements CanActivate, OnModuleInit {
   constructor(
     private readonly reflector: Reflector,
-    private readonly principals: PrincipalResolver,
+    private readonly tokens: AccessTokenResolver,
+    private readonly apiKeys: ApiKeyResolver,
     private readonly memberships: MembershipResolver,
+    private readonly discovery?: DiscoveryService,
   ) {}
+
+  /** A @TenantRole route must name its entity `:entityId`: anything else stops the app at start. */
+  onModuleInit(): void {
+    for (const wrapper of this.discovery?.getControllers() ?? []) {
+      const controller = wrapper.metatype;
+      if (!controller) continue;
+      const base = this.reflector.get<string | string[]>(PATH_METADATA, controller) ?? '';
+      const prototype = controller.prototype as Record<string, unknown>;
+      for (const name of Object.getOwnPropertyNames(prototype)) {
+        const handler = prototype[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const access = this.reflector.get<Access | undefined>(ACCESS_KEY, handler);
+        if (access?.kind !== 'tenant') continue;
+        const path = `${String(base)}/${String(this.reflector.get<string>(PATH_METADATA, handler) ?? '')}`;
+        if (!path.split('/').includes(`:${TENANT_PARAM}`)) {
+          throw new Error(
+            `${controller.name}.${name} (${path}) declares @TenantRole but has no :${TENANT_PARAM} parameter`,
+          );
+        }
+      }
+    }
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
@@ -44,7 +72,7 @@ export class AccessGuard implements CanActivate {
     const principal = await this.authenticate(request);
     request.principal = principal;
 
-    const scopes = this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, targets);
+    const scopes = this.reflector.getAllAndOverride<Scope[] | undefined>(SCOPES_KEY, targets);
     if (principal.via === 'api_key' && scopes?.some((s) => !principal.scopes?.includes(s))) {
       throw new ForbiddenException(`This API key lacks the scope(s): ${scopes.join(', ')}`);
     }
@@ -53,12 +81,11 @@ export class AccessGuard implements CanActivate {
       throw new ForbiddenException('Only platform administrators may do this');
     }
     if (access.kind === 'tenant') {
-      const params = request.params as Record<string, string | undefined>;
-      const entityId = params.entityId ?? params.id;
+      const entityId = (request.params as Record<string, string | undefined>)[TENANT_PARAM];
       if (!entityId || !isUuid(entityId)) {
         throw new BadRequestException({
           detail: 'entity id must be a UUID',
-          errors: [{ field: 'id', message: 'must be a UUID' }],
+          errors: [{ field: TENANT_PARAM, message: 'must be a UUID' }],
         });
       }
       const role = await this.memberships.roleOf(principal.userId, entityId.toLowerCase());
@@ -82,10 +109,10 @@ export class AccessGuard implements CanActivate {
       if (!match) throw new UnauthorizedException('Authorization must be "Bearer <token>"');
       const token = match[1];
       principal = token.startsWith('ck_')
-        ? await this.principals.fromApiKey(token)
-        : await this.principals.fromAccessToken(token);
+        ? await this.apiKeys.fromApiKey(token)
+        : await this.tokens.fromAccessToken(token);
     } else if (typeof apiKeyHeader === 'string' && apiKeyHeader.length > 0) {
-      principal = await this.principals.fromApiKey(apiKeyHeader);
+      principal = await this.apiKeys.fromApiKey(apiKeyHeader);
     } else {
       throw new UnauthorizedException(
         'Authentication required: send a Bearer token or an X-API-Key',

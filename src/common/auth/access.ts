@@ -9,6 +9,7 @@ import {
   ApiExtension,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
+  ApiParam,
   ApiSecurity,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -21,17 +22,33 @@ export function roleAtLeast(role: Role, minimum: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(minimum);
 }
 
+/** What an API key may be granted; `@Scopes` takes only these, so a typo fails the build. */
+export const SCOPES = [
+  'tasks:read',
+  'tasks:write',
+  'tasks:work',
+  'leads:read',
+  'leads:write',
+  'crawls:read',
+  'crawls:write',
+  'analytics:read',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** The route parameter that names the entity of a tenant route (`/entities/:entityId/…`). */
+export const TENANT_PARAM = 'entityId';
+
 /** Who is calling: a user through a JWT, or a user's API key (with its scopes). */
 export interface Principal {
   userId: string;
   isAdmin: boolean;
   via: 'jwt' | 'api_key';
   /** API keys only: the scopes granted to the key. JWT callers have every scope. */
-  scopes?: string[];
+  scopes?: readonly Scope[];
   apiKeyId?: string;
 }
 
-/** The caller's membership in the entity named by the route (`:entityId` or `:id`). */
+/** The caller's membership in the entity named by the route's `:entityId`. */
 export interface TenantContext {
   entityId: string;
   userId: string;
@@ -73,13 +90,14 @@ export const Admin = () =>
   );
 
 /**
- * An active membership with at least `role` in the entity named by `:entityId` (or `:id`).
- * Non-members get 404 so ids of other tenants are never confirmed; members with a weaker
- * role get 403.
+ * An active membership with at least `role` in the entity named by the route's `:entityId`
+ * (a route without that parameter stops the app at start). Non-members get 404 so ids of
+ * other tenants are never confirmed; members with a weaker role get 403.
  */
 export const TenantRole = (role: Role = 'member') =>
   applyDecorators(
     declare({ kind: 'tenant', role }),
+    ApiParam({ name: TENANT_PARAM, format: 'uuid', description: 'The entity (organisation) id' }),
     ...security(),
     docs401,
     ApiForbiddenResponse({ description: `Needs the ${role} role in this entity` }),
@@ -87,7 +105,7 @@ export const TenantRole = (role: Role = 'member') =>
   );
 
 /** API keys must carry every listed scope (JWT callers always pass). */
-export const Scopes = (...scopes: string[]) =>
+export const Scopes = (...scopes: Scope[]) =>
   applyDecorators(SetMetadata(SCOPES_KEY, scopes), ApiExtension('x-scopes', scopes));
 
 export interface AuthenticatedRequest {

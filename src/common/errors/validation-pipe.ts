@@ -61,3 +61,13 @@ export function createValidationPipe(): ValidationPipe {
     },
   });
 }
+
+const dtoValidation = createValidationPipe();
+
+/**
+ * Validates a body that did not come through a route's @Body() (multipart text fields, or a
+ * route that takes JSON and multipart): the same rules and errors as the global pipe.
+ */
+export function validateDto<T>(metatype: new () => T, value: unknown): Promise<T> {
+  return dtoValidation.transform(value, { type: 'body', metatype }) as Promise<T>;
+}

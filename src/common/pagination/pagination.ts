@@ -3,10 +3,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { isUuid } from '../uuid';
-
-/** Query strings arrive as text: turn digits into numbers, leave anything else to fail validation. */
-export const toInteger = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+import { toInteger } from '../validation/transforms';
 
 /** `?limit=1..100&cursor=…` — keyset paging, newest first (created_at desc, id desc). */
 export class CursorPageQueryDto {

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
 import { Role, ROLES } from '../../common/auth/access';
-import { trimLower } from '../../users/dto/transforms';
+import { trimLower } from '../../common/validation/transforms';
 
 /** POST /v1/entities/:id/members: the user by email or by id (exactly one), and the role. */
 export class AddMemberDto {

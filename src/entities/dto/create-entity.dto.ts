@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsString, Length } from 'class-validator';
-import { trim } from '../../users/dto/transforms';
+import { trim } from '../../common/validation/transforms';
 
 /** POST /v1/entities. */
 export class CreateEntityDto {

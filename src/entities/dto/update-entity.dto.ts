@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
-import { trim, trimLower } from '../../users/dto/transforms';
+import { trim, trimLower } from '../../common/validation/transforms';
 
 /** PATCH /v1/entities/:id (admin+). */
 export class UpdateEntityDto {

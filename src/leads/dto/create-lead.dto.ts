@@ -1,18 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
-
-/** PostgreSQL text cannot hold NUL: refuse it as input (400) instead of failing the query (500). */
-export const NoNul = () =>
-  ValidateBy({
-    name: 'noNul',
-    validator: {
-      validate: (value: unknown) => typeof value !== 'string' || !value.includes('\0'),
-      defaultMessage: (args) => `${args?.property} must not contain NUL characters`,
-    },
-  });
-
-export const trim = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim() : value;
+import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { NoNul, trim } from '../../common/validation/transforms';
 
 /** A new lead: JSON, or the same fields as multipart/form-data text fields (plus a `resume` file). */
 export class CreateLeadDto {

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { LeadRow } from '../lead-row';
 import { LEAD_STATUSES, LeadStatus } from '../lead.entity';
 
 export class ResumeInfoResponse {
@@ -57,4 +58,26 @@ export class LeadStatsResponse {
 export class PublicLeadResponse {
   id: string;
   createdAt: Date;
+}
+
+export function toLeadResponse(row: LeadRow): LeadResponse {
+  return {
+    id: row.id,
+    entityId: row.entityId,
+    firstName: row.firstName,
+    lastName: row.lastName,
+    email: row.email,
+    status: row.status,
+    reachedOutAt: row.reachedOutAt,
+    notes: row.notes,
+    resume: row.resumePath
+      ? {
+          contentType: row.resumeContentType ?? 'application/octet-stream',
+          size: row.resumeSize ?? 0,
+          fileName: row.resumeFileName,
+        }
+      : null,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
 }

@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { CursorPageQueryDto, toInteger } from '../../common/pagination/pagination';
-import { NoNul } from './create-lead.dto';
+import { CursorPageQueryDto } from '../../common/pagination/pagination';
+import { NoNul, toInteger } from '../../common/validation/transforms';
 import { LEAD_STATUSES, LeadStatus } from '../lead.entity';
 
 /** Longest search fragment accepted (names are ≤ 100 characters). */

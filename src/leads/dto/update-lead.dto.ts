@@ -9,7 +9,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { LEAD_STATUSES, LeadStatus } from '../lead.entity';
-import { NoNul, trim } from './create-lead.dto';
+import { NoNul, trim } from '../../common/validation/transforms';
 
 /** Absent is fine; null is validated (and refused) like any other wrong value. */
 const present = (_: object, value: unknown) => value !== undefined;

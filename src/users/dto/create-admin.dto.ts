@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
-import { trimLower } from './transforms';
+import { trimLower } from '../../common/validation/transforms';
 
 /** Input of the create-admin CLI command (validated like registration). */
 export class CreateAdminDto {

@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { CursorPageQueryDto } from '../../common/pagination/pagination';
-import { toBoolean } from './transforms';
+import { toBoolean } from '../../common/validation/transforms';
 
 export class ListUsersQueryDto extends CursorPageQueryDto {
   /** Only active (true) or inactive (false) users. */

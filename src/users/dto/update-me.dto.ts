@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
-import { trim, trimLower, USERNAME_MESSAGE, USERNAME_PATTERN } from './transforms';
+import { trim, trimLower } from '../../common/validation/transforms';
+import { USERNAME_MESSAGE, USERNAME_PATTERN } from './username';
 
 /** PATCH /v1/users/me: only these fields; anything else (isAdmin, email, …) is a 400. */
 export class UpdateMeDto {
