@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { CacheModule as NestCacheModule } from '@nestjs/cache-manager';
+import { CacheModule as NestCacheModule, CacheOptions } from '@nestjs/cache-manager';
 import { CacheService } from './cache.service';
 
 @Global()
@@ -17,7 +17,12 @@ class CacheCoreModule {}
     NestCacheModule.registerAsync({
       imports: [CacheCoreModule],
       inject: [CacheService],
-      useFactory: (cache: CacheService) => ({ stores: cache.stores }),
+      // @nestjs/cache-manager 12 is ESM-only and types `stores` with keyv's ESM declarations;
+      // this CommonJS code sees keyv's CommonJS ones: the same class declared twice, which
+      // TypeScript holds unrelated. At run time it recognises a Keyv store by its shape.
+      useFactory: (cache: CacheService): CacheOptions => ({
+        stores: cache.stores as unknown as CacheOptions['stores'],
+      }),
     }),
   ],
   exports: [CacheCoreModule, NestCacheModule],

@@ -4,7 +4,7 @@ import { FastifyReply } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import {
-  HealthIndicatorResult,
+  HealthIndicatorFunction,
   HealthCheck,
   HealthCheckService,
   HealthIndicatorService,
@@ -91,7 +91,7 @@ export class HealthController implements OnModuleInit {
 
   private runChecks() {
     const timeout = Math.min(this.config.database.statementTimeoutMs, 3_000);
-    const checks: Array<() => Promise<HealthIndicatorResult>> = [
+    const checks: HealthIndicatorFunction[] = [
       () => this.typeorm.pingCheck('database', { connection: this.dataSource, timeout }),
       () => this.migrations(),
       () => this.redis(),
