@@ -1,5 +1,6 @@
 # Multi-stage: build with dev dependencies, run with production ones as a non-root user.
-FROM node:20-bookworm-slim AS build
+# Node 24 LTS (engines ">=24.9"); the rule for moving to the 26 image is in README.md, "Node".
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
@@ -7,7 +8,7 @@ RUN npm ci
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

@@ -1,7 +1,11 @@
 /**
  * `npm test`: unit tests and the e2e suites on SQLite in memory. With TEST_DATABASE_URL
  * (and TEST_REDIS_URL) set, the same e2e suites run again on PostgreSQL and Redis.
+ *
+ * NestJS 12 is ESM-only: jest must run with --experimental-vm-modules (test/support/vm-modules.js).
  */
+require('./test/support/vm-modules').ensureVmModules();
+
 const base = {
   preset: 'ts-jest',
   testEnvironment: 'node',

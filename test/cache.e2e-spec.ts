@@ -13,9 +13,15 @@ describe('cache: Redis unreachable', () => {
     await t.close();
   });
 
-  it('stays ready and marks the cache degraded', async () => {
+  it('stays ready (200) and reports the cache degraded', async () => {
     const res = await t.http.get('/health/ready').expect(200);
-    expect(res.body.info.cache).toEqual({ status: 'up', store: 'memory+redis', redis: 'degraded' });
+    expect(res.body.status).toBe('degraded');
+    expect(res.body.info.cache).toEqual({
+      status: 'degraded',
+      store: 'memory+redis',
+      redis: 'down',
+    });
+    expect(res.body.error).toEqual({});
   });
 
   it('falls through to the loader instead of failing', async () => {

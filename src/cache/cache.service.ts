@@ -20,7 +20,7 @@ function deepFreeze<T>(value: T): T {
 /** Memory-tier TTL when Redis is the shared tier: short, and invalidated over pub/sub anyway. */
 const MEMORY_TIER_MAX_TTL_MS = 5_000;
 
-export type CacheHealth = { store: 'memory' } | { store: 'memory+redis'; redis: 'up' | 'degraded' };
+export type CacheHealth = { store: 'memory' } | { store: 'memory+redis'; redis: 'up' | 'down' };
 
 /**
  * get/set/del/wrap/delByPrefix over two tiers: an in-process LRU, and Redis (via Keyv) when
@@ -105,7 +105,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
 
   health(): CacheHealth {
     if (!this.client) return { store: 'memory' };
-    return { store: 'memory+redis', redis: this.redisHealthy ? 'up' : 'degraded' };
+    return { store: 'memory+redis', redis: this.redisHealthy ? 'up' : 'down' };
   }
 
   async ping(): Promise<CacheHealth> {

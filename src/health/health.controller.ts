@@ -4,7 +4,7 @@ import { FastifyReply } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import {
-  HealthIndicatorResult,
+  HealthIndicatorFunction,
   HealthCheck,
   HealthCheckService,
   HealthIndicatorService,
@@ -61,6 +61,8 @@ export class HealthController implements OnModuleInit {
   @HealthCheck()
   @ApiOperation({
     summary: 'Readiness: database, Mongo and Redis when configured, no pending migrations',
+    description:
+      '503 when the database is down or migrations are pending; Redis or MongoDB down leaves it 200 with status "degraded".',
   })
   ready(@Res({ passthrough: true }) reply: FastifyReply) {
     return this.check(reply);
@@ -91,13 +93,20 @@ export class HealthController implements OnModuleInit {
 
   private runChecks() {
     const timeout = Math.min(this.config.database.statementTimeoutMs, 3_000);
-    const checks: Array<() => Promise<HealthIndicatorResult>> = [
+    const checks: HealthIndicatorFunction[] = [
       () => this.typeorm.pingCheck('database', { connection: this.dataSource, timeout }),
       () => this.migrations(),
       () => this.redis(),
     ];
-    if (this.mongoose) checks.push(() => this.mongoose!.pingCheck('mongo', { timeout }));
+    if (this.mongoose) checks.push(() => this.mongo(this.mongoose!, timeout));
     return this.health.check(checks);
+  }
+
+  /** MongoDB down degrades readiness (200, status "degraded") instead of failing it. */
+  private async mongo(indicator: MongooseHealthIndicator, timeout: number) {
+    const { mongo } = await indicator.pingCheck('mongo', { timeout });
+    const { status, ...data } = mongo;
+    return status === 'down' ? this.indicator.check('mongo').degraded(data) : { mongo };
   }
 
   private async migrations() {
@@ -120,6 +129,9 @@ export class HealthController implements OnModuleInit {
   /** Redis down marks the cache degraded but keeps the app ready: it serves without it. */
   private async redis() {
     const check = this.indicator.check('cache');
-    return check.up({ ...(await this.cache.ping()) });
+    const health = await this.cache.ping();
+    return health.store === 'memory+redis' && health.redis === 'down'
+      ? check.degraded({ ...health })
+      : check.up({ ...health });
   }
 }

@@ -1,8 +1,10 @@
 /**
  * The scale-out suites alone: `npx jest -c test/scale/jest.config.js` with TEST_DATABASE_URL and
  * TEST_REDIS_URL set (they skip, saying why, without). The root jest.config.js runs them as
- * the `scale` project.
+ * the `scale` project. NestJS 12 is ESM-only: see test/support/vm-modules.js.
  */
+require('../support/vm-modules').ensureVmModules();
+
 module.exports = {
   rootDir: '../..',
   preset: 'ts-jest',
