@@ -25,7 +25,9 @@ export async function openTestDatabase(
     overrides.DATABASE_URL = scratch.url;
     drop = scratch.drop;
   }
-  const dataSource = await new DataSource(buildTypeOrmOptions(loadConfig(overrides))).initialize();
+  // No TypeORM logging: without the app, Nest's default logger would print every migration and failure.
+  const options = { ...buildTypeOrmOptions(loadConfig(overrides)), logging: false as const };
+  const dataSource = await new DataSource(options).initialize();
   return {
     dataSource,
     target: testTarget,
