@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { Connection } from 'mongoose';
 import { FixedClock } from '../src/common/clock/clock';
 import { CrawlRepository } from '../src/crawl/crawl.repository';
 import { addMember, createEntity, registerUser, TestUser } from './support/identity';
+import { ensureBuilt } from './reliability/built-app';
 import { startTestApp, TestApp, testTarget } from './support/test-app';
 import { itRealMongo, startTestMongo, TestMongo, TEST_MONGO_URL } from './support/test-mongo';
 
@@ -281,5 +284,40 @@ describeOnce(`crawls with MONGO_URL (${TEST_MONGO_URL ? 'MongoDB' : 'jongodb'})`
     expect(own.readyState).toBe(1);
     await app.close();
     expect(own.readyState).toBe(0);
+  });
+});
+
+describeOnce('crawls without MONGO_URL', () => {
+  it('starts the built app on the SQL store without loading mongoose or the MongoDB driver', () => {
+    ensureBuilt();
+    const root = join(__dirname, '..');
+    const script = `
+      const { createApp } = require('./dist/src/bootstrap');
+      const { loadConfig } = require('./dist/src/config');
+      createApp(loadConfig({ DATABASE_URL: 'sqlite::memory:', DB_MIGRATE_ON_START: 'true' }))
+        .then(async (app) => {
+          const { CrawlRepository } = require('./dist/src/crawl/crawl.repository');
+          const store = app.get(CrawlRepository, { strict: false }).store;
+          const loaded = Object.keys(require.cache).filter((k) => k.includes('/node_modules/mongoose/') || k.includes('/node_modules/mongodb/'));
+          await app.close();
+          process.stdout.write(JSON.stringify({ store, loaded: loaded.length }));
+        })
+        .catch((e) => { console.error(e); process.exit(1); });`;
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+    };
+    const run = spawnSync(process.execPath, ['-e', script], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect({ status: run.status, stderr: run.stderr.slice(0, 500) }).toEqual({
+      status: 0,
+      stderr: '',
+    });
+    expect(JSON.parse(run.stdout)).toEqual({ store: 'sql', loaded: 0 });
   });
 });
