@@ -61,6 +61,12 @@ const USER = {
 const DATA = QUICK
   ? { main: 100_000, others: 99, perOther: 1_000 }
   : { main: 1_000_000, others: 99, perOther: 10_000 };
+/** Crawl documents (SQL adapter) in the main entity: 100,000 in both modes (issue 16). */
+const CRAWLS = 100_000;
+/** Word of the crawl text-search scenario: one company-name noun of 40 (≈ 2.5% of the documents). */
+const CRAWL_SEARCH = 'rockets';
+/** A word no generated document contains. */
+const CRAWL_SEARCH_ABSENT = 'zqxabsent';
 const WARMUP_SEC = QUICK ? 1 : 3;
 const DURATION_SEC = QUICK ? 3 : 10;
 const CONNS = [50, 10];
@@ -690,10 +696,190 @@ async function explainAll(db, entities, s, userId) {
   return plans;
 }
 
+// ---------------------------------------------------------------- crawl data (issue 16)
+
+/**
+ * CRAWLS documents in the main entity, one INSERT … SELECT generate_series per 100k (the SQL
+ * adapter's table; the app serves them without MONGO_URL). Company names are one of 20 × 40
+ * word pairs, so CRAWL_SEARCH matches ≈ 2.5%; each document has a small company_info and
+ * generated_questions. Reused when present.
+ */
+async function seedCrawls(db, entityId, userId) {
+  const { rows } = await db.query(
+    'SELECT count(*)::int AS n FROM website_crawl_data WHERE entity_id = $1',
+    [entityId],
+  );
+  const have = rows[0].n;
+  if (have >= CRAWLS) return { seeded: false, documents: have };
+  log(`seeding ${(CRAWLS - have).toLocaleString()} crawl documents (SQL)`);
+  const t0 = Date.now();
+  const list = (words) => `ARRAY[${words.map((w) => `'${w}'`).join(',')}]`;
+  const A = [
+    'Acme',
+    'Globex',
+    'Initech',
+    'Umbrella',
+    'Stark',
+    'Wayne',
+    'Wonka',
+    'Hooli',
+    'Vandelay',
+    'Soylent',
+    'Cyberdyne',
+    'Tyrell',
+    'Aperture',
+    'Oscorp',
+    'Gringotts',
+    'Monarch',
+    'Pied',
+    'Massive',
+    'Dunder',
+    'Prestige',
+  ];
+  const N = [
+    'Rockets',
+    'Labs',
+    'Widgets',
+    'Foods',
+    'Systems',
+    'Dynamics',
+    'Logistics',
+    'Media',
+    'Studios',
+    'Analytics',
+    'Robotics',
+    'Pharma',
+    'Energy',
+    'Textiles',
+    'Motors',
+    'Capital',
+    'Games',
+    'Health',
+    'Travel',
+    'Security',
+    'Foundry',
+    'Works',
+    'Partners',
+    'Networks',
+    'Holdings',
+    'Ventures',
+    'Supply',
+    'Bakery',
+    'Garden',
+    'Optics',
+    'Audio',
+    'Apparel',
+    'Clinic',
+    'Farms',
+    'Freight',
+    'Cloud',
+    'Data',
+    'Design',
+    'Legal',
+    'Marine',
+  ];
+  const V = ['build', 'sell', 'design', 'repair', 'ship', 'grow', 'host', 'teach'];
+  const S = [
+    'retail',
+    'banks',
+    'schools',
+    'hospitals',
+    'farmers',
+    'startups',
+    'cities',
+    'families',
+  ];
+  for (let start = have + 1; start <= CRAWLS; start += 100_000) {
+    const end = Math.min(start + 100_000 - 1, CRAWLS);
+    await db.query(
+      `INSERT INTO website_crawl_data (id, entity_id, website_url, domain, company_name, page_title,
+         meta_description, crawl_status, error_message, company_info, generated_questions, test_results,
+         seo_score, created_by, crawled_at, created_at, updated_at)
+       SELECT gen_random_uuid(), $1::uuid, 'https://site-' || g || '.example.com/', 'site-' || g || '.example.com',
+              a || ' ' || n, 'Home | ' || a || ' ' || n, 'We ' || v || ' ' || lower(n) || ' for ' || s,
+              (ARRAY['pending','in_progress','completed','failed'])[1 + g % 4],
+              CASE WHEN g % 4 = 3 THEN 'Timed out' END,
+              jsonb_build_object('name', a || ' ' || n, 'employees', g % 500, 'sector', s),
+              jsonb_build_object('questions', jsonb_build_array('What does ' || a || ' ' || n || ' do?')),
+              '[]'::jsonb,
+              CASE WHEN g % 5 = 0 THEN NULL ELSE ((g * 7919) % 1000) / 1000.0 END,
+              $4::uuid, CASE WHEN g % 4 = 2 THEN ts END, ts, ts
+       FROM (SELECT g,
+               (${list(A)})[1 + (hashint4(g) & 2147483647) % ${A.length}] AS a,
+               (${list(N)})[1 + (hashint4(g + 7) & 2147483647) % ${N.length}] AS n,
+               (${list(V)})[1 + g % ${V.length}] AS v,
+               (${list(S)})[1 + (g / 8) % ${S.length}] AS s,
+               timestamptz '2026-01-01' - g * interval '20 seconds' - (g % 997) * interval '1 millisecond' AS ts
+             FROM generate_series($2::int, $3::int) g) x
+       ON CONFLICT DO NOTHING`,
+      [entityId, start, end, userId],
+    );
+  }
+  log(`seeded crawls in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { seeded: true, documents: CRAWLS, seconds: (Date.now() - t0) / 1000 };
+}
+
+async function crawlSamples(db, entityId) {
+  const ids = (
+    await db.query(
+      `SELECT id FROM website_crawl_data TABLESAMPLE SYSTEM (2) WHERE entity_id = $1 LIMIT 1000`,
+      [entityId],
+    )
+  ).rows.map((r) => r.id);
+  const absent = await db.query(
+    `SELECT 1 FROM website_crawl_data WHERE entity_id = $1 AND search_vector @@ to_tsquery('simple', $2) LIMIT 1`,
+    [entityId, CRAWL_SEARCH_ABSENT],
+  );
+  if (absent.rowCount) throw new Error(`"${CRAWL_SEARCH_ABSENT}" occurs in the crawl data`);
+  const matches = (
+    await db.query(
+      `SELECT count(*)::int AS n FROM website_crawl_data WHERE entity_id = $1 AND search_vector @@ to_tsquery('simple', $2)`,
+      [entityId, CRAWL_SEARCH],
+    )
+  ).rows[0].n;
+  return { ids, matches };
+}
+
+/** The plans of the crawl list, both search steps (see SqlCrawlRepository.searchPostgres) and by id. */
+async function explainCrawls(db, entityId, sample) {
+  const cols = `c.id, c.entity_id, c.website_url, c.domain, c.company_name, c.page_title, c.meta_description,
+    c.crawl_status, c.error_message, c.seo_score, c.created_by, c.crawled_at, c.created_at, c.updated_at`;
+  const window = (word) => [
+    `SELECT w.* FROM (SELECT ${cols}, c.search_vector FROM website_crawl_data c WHERE c.entity_id = $1
+       ORDER BY c.created_at DESC, c.id DESC LIMIT 2000) w
+     WHERE w.search_vector @@ to_tsquery('simple', $2) ORDER BY w.created_at DESC, w.id DESC LIMIT 21`,
+    [entityId, word],
+  ];
+  const matches = (word) => [
+    `WITH m AS MATERIALIZED (SELECT ${cols} FROM website_crawl_data c WHERE c.entity_id = $1
+       AND c.search_vector @@ to_tsquery('simple', $2)) SELECT * FROM m ORDER BY created_at DESC, id DESC LIMIT 21`,
+    [entityId, word],
+  ];
+  const plans = {};
+  for (const [name, [text, values]] of Object.entries({
+    crawlsFirstPage: [
+      `SELECT ${cols} FROM website_crawl_data c WHERE c.entity_id = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT 21`,
+      [entityId],
+    ],
+    [`crawlsSearch ${CRAWL_SEARCH} (step 1: newest window)`]: window(CRAWL_SEARCH),
+    [`crawlsSearch ${CRAWL_SEARCH_ABSENT} (step 1: newest window)`]: window(CRAWL_SEARCH_ABSENT),
+    [`crawlsSearch ${CRAWL_SEARCH_ABSENT} (step 2: GIN matches)`]: matches(CRAWL_SEARCH_ABSENT),
+    crawlById: [
+      `SELECT ${cols}, c.company_info, c.generated_questions, c.test_results FROM website_crawl_data c WHERE c.entity_id = $1 AND c.id = $2`,
+      [entityId, sample.ids[0]],
+    ],
+  })) {
+    const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
+    plans[name] = rows.map((r) => r['QUERY PLAN']).join('\n');
+  }
+  return plans;
+}
+
 // ---------------------------------------------------------------- scenarios
 
 function scenarios(ctx) {
   const leads = `/v1/entities/${ctx.entities.main}/leads`;
+  const crawls = `/v1/entities/${ctx.entities.main}/crawls`;
   const auth = { authorization: `Bearer ${ctx.token}` };
   return [
     { name: 'health/live', path: '/health/live', bare: true },
@@ -756,6 +942,31 @@ function scenarios(ctx) {
       target: true,
       write: true,
       cluster: true,
+    },
+    // Crawl data (issue 16), SQL adapter on PostgreSQL, 100k documents in the main entity. App
+    // only: the bare server has no crawl routes. Targets: first page p99 < 30 ms and text search
+    // p99 < 50 ms at 10 connections; a cached read ≥ lead by id req/s (see evaluate()).
+    {
+      name: 'crawls first page',
+      path: `${crawls}?limit=20`,
+      headers: auth,
+    },
+    {
+      name: `crawls text search (${CRAWL_SEARCH})`,
+      key: 'crawls search',
+      path: `${crawls}?limit=20&q=${CRAWL_SEARCH}`,
+      headers: auth,
+    },
+    {
+      name: `crawls text search absent (${CRAWL_SEARCH_ABSENT})`,
+      key: 'crawls search absent',
+      path: `${crawls}?limit=20&q=${CRAWL_SEARCH_ABSENT}`,
+      headers: auth,
+    },
+    {
+      name: 'crawl by id (cached)',
+      paths: ctx.crawl.ids.map((id) => `${crawls}/${id}`),
+      headers: auth,
     },
     {
       name: 'login (scrypt)',
@@ -842,6 +1053,32 @@ function evaluate(results) {
         target: `deep cursor p50 within 20% of first page p50 (${conns} conns)`,
         value: +ratio.toFixed(2),
         met: ratio <= 1.2,
+      });
+    }
+  }
+  // Crawl data (issue 16).
+  for (const [scenario, bound] of [
+    ['crawls first page', 30],
+    ['crawls search', 50],
+    ['crawls search absent', 50],
+  ]) {
+    const r = find(scenario, 'app', 10);
+    if (r)
+      checks.push({
+        target: `${scenario}: p99 < ${bound} ms at 10 conns (100k crawl documents)`,
+        value: r.latencyMs.p99,
+        met: r.latencyMs.p99 < bound,
+      });
+  }
+  for (const conns of CONNS) {
+    const cached = find('crawl by id (cached)', 'app', conns);
+    const lead = find('lead by id', 'app', conns);
+    if (cached && lead) {
+      const ratio = cached.reqPerSec / lead.reqPerSec;
+      checks.push({
+        target: `crawl by id (cached) req/s ≥ lead by id req/s (app, ${conns} conns)`,
+        value: +ratio.toFixed(2),
+        met: ratio >= 1,
       });
     }
   }
@@ -990,6 +1227,8 @@ async function main() {
     // autovacuum flushes them in production), so every run starts from the same state.
     log('VACUUM ANALYZE leads (once)');
     await db.query('VACUUM (ANALYZE) leads');
+    results.data.crawlSeed = await seedCrawls(db, entities.main, user.userId);
+    await db.query('VACUUM (ANALYZE) website_crawl_data');
     await db.query('ANALYZE');
     const s = await samples(db, entities);
     results.data = {
@@ -1004,6 +1243,14 @@ async function main() {
       `data: ${s.mainLeads.toLocaleString()} leads in the main entity, ${s.totalLeads.toLocaleString()} in all; search fragments "${s.common}" (common), "${s.absent}" (absent)`,
     );
     results.plans = await explainAll(db, entities, s, user.userId);
+    const crawl = await crawlSamples(db, entities.main);
+    results.data.crawlDocuments = CRAWLS;
+    results.data.crawlSearch = {
+      word: CRAWL_SEARCH,
+      matches: crawl.matches,
+      absent: CRAWL_SEARCH_ABSENT,
+    };
+    Object.assign(results.plans, await explainCrawls(db, entities.main, crawl));
     if (flag('prepare')) {
       log('--prepare: data ready, plans recorded; not measuring');
       for (const [name, plan] of Object.entries(results.plans))
@@ -1042,7 +1289,7 @@ async function main() {
       `cold start app ${colds.join('/')} ms, bare ${results.coldStartMs.bare.median} ms; idle RSS app ${results.idleRssMb.app} MB, bare ${results.idleRssMb.bare} MB`,
     );
 
-    const ctx = { token: user.token, entities, s };
+    const ctx = { token: user.token, entities, s, crawl };
     const list = scenarios(ctx);
     results.scenarioOrder = list.map((sc) => sc.key || sc.name);
     for (const sc of list) {

@@ -9,4 +9,6 @@ export const CacheKeys = {
   api: (route: string, params: unknown) =>
     `api:${route}:${createHash('sha1').update(JSON.stringify(params)).digest('base64url')}`,
   systemStats: () => 'system_stats',
+  /** A full crawl document (CrawlService.findOne), dropped on every write to it. */
+  crawl: (entityId: string, id: string) => `crawl:${entityId}:${id}`,
 } as const;

@@ -13,6 +13,11 @@ describe('classifyDatabaseError', () => {
     [{ code: 'ECONNREFUSED' }, 'unavailable'],
     [new Error('timeout exceeded when trying to connect'), 'unavailable'],
     [new Error('Connection terminated unexpectedly'), 'unavailable'],
+    [{ name: 'MongoServerSelectionError', message: 'connect ECONNREFUSED' }, 'unavailable'],
+    [{ name: 'MongoNetworkError' }, 'unavailable'],
+    [{ name: 'MongoServerError', code: 11000 }, 'unique'],
+    [{ name: 'MongoServerError', code: 50 }, 'timeout'],
+    [{ name: 'StrictModeError' }, 'invalid_value'],
   ])('classifies %j as %s', (error, kind) => {
     expect(classifyDatabaseError(error)).toBe(kind);
   });

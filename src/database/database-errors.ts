@@ -50,8 +50,36 @@ const UNAVAILABLE_MESSAGES = [
   /terminating connection/i,
 ];
 
+/**
+ * MongoDB (driver and Mongoose) errors, by class name so nothing here loads mongoose: the
+ * server unreachable → unavailable; duplicate key (11000) → unique; maxTimeMS → timeout; a
+ * value the strict schema refuses (the second line behind the DTOs) → invalid_value.
+ */
+const MONGO_UNAVAILABLE = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+]);
+const MONGOOSE_INVALID = new Set(['ValidationError', 'CastError', 'StrictModeError']);
+
+function classifyMongoError(e: { name?: unknown; code?: unknown }): DatabaseErrorKind | null {
+  const name = typeof e.name === 'string' ? e.name : '';
+  if (MONGO_UNAVAILABLE.has(name)) return 'unavailable';
+  if (name === 'MongoServerError' || name === 'MongoBulkWriteError') {
+    if (e.code === 11000) return 'unique';
+    if (e.code === 50) return 'timeout';
+  }
+  if (MONGOOSE_INVALID.has(name)) return 'invalid_value';
+  return null;
+}
+
 export function classifyDatabaseError(error: unknown): DatabaseErrorKind | null {
   if (!error || typeof error !== 'object') return null;
+  const mongo = classifyMongoError(error as { name?: unknown; code?: unknown });
+  if (mongo) return mongo;
   const e = error as { code?: unknown; driverError?: unknown; message?: unknown; errno?: unknown };
   const inner = (e.driverError ?? e) as { code?: unknown; message?: unknown };
   const code =

@@ -327,18 +327,30 @@ describe('hostile input on every operation of the OpenAPI document', () => {
     if (p.name === 'cursor') return forgedCursors.map((c) => `cursor=${encodeURIComponent(c)}`);
     const type = typeOf(schema);
     if (type === 'integer' || type === 'number') {
-      return [
-        'abc',
-        '-1',
-        '0.5',
-        '1e9',
-        'NaN',
-        'Infinity',
-        '1;DROP TABLE users',
-        '99999999999999999999999',
-      ]
-        .map((v) => `${name}=${encodeURIComponent(v)}`)
-        .filter((q) => !(q.endsWith('-1') && (schema.minimum ?? 0) < -1));
+      return (
+        [
+          'abc',
+          '-1',
+          '0.5',
+          '1e9',
+          'NaN',
+          'Infinity',
+          '1;DROP TABLE users',
+          '99999999999999999999999',
+        ]
+          .map((v) => `${name}=${encodeURIComponent(v)}`)
+          .filter((q) => !(q.endsWith('-1') && (schema.minimum ?? 0) < -1))
+          // 0.5 is hostile for an integer, but a valid value of a number within its range (a 0–1 score).
+          .filter(
+            (q) =>
+              !(
+                q.endsWith('=0.5') &&
+                type === 'number' &&
+                (schema.minimum ?? -Infinity) <= 0.5 &&
+                (schema.maximum ?? Infinity) >= 0.5
+              ),
+          )
+      );
     }
     if (type === 'enum')
       return [`${name}=not-a-member`, `${name}=${encodeURIComponent("' OR 1=1 --")}`];

@@ -1,0 +1,79 @@
+import { CursorPosition } from '../common/pagination/pagination';
+import {
+  CrawlChanges,
+  CrawlFilters,
+  CrawlRow,
+  CrawlStats,
+  CrawlStatus,
+  CrawlSummaryRow,
+  NewCrawl,
+  TestResult,
+} from './crawl-row';
+
+/** Reads that decide a write, read one back or feed the cache go to the primary. */
+export interface CrawlReadOptions {
+  primary?: boolean;
+}
+
+/**
+ * The crawl store, as the service sees it: the injection token, with one adapter per store
+ * chosen once at start (CrawlModule): MongoCrawlRepository when MONGO_URL is set,
+ * SqlCrawlRepository otherwise. Every method takes the entity id first, so no call can reach
+ * another tenant's documents. test/crawl/crawl-repository.contract.db-spec.ts runs the same
+ * cases against every adapter; what one adapter does, all do.
+ */
+export abstract class CrawlRepository {
+  /** Which store this is (logs and tests). */
+  abstract readonly store: 'sql' | 'mongo';
+
+  /** A new pending document; null when the entity already has this (normalised) URL. The unique index decides. */
+  abstract insertCrawl(entityId: string, values: NewCrawl): Promise<CrawlRow | null>;
+
+  abstract findById(
+    entityId: string,
+    id: string,
+    options?: CrawlReadOptions,
+  ): Promise<CrawlRow | null>;
+
+  abstract findByUrl(
+    entityId: string,
+    websiteUrl: string,
+    options?: CrawlReadOptions,
+  ): Promise<CrawlRow | null>;
+
+  /**
+   * One keyset page (limit+1 rows, newest first: created_at desc, id desc). Rows carry no
+   * company_info, generated_questions or test_results: the store does not even read them.
+   */
+  abstract findPage(
+    entityId: string,
+    filters: CrawlFilters,
+    limit: number,
+    cursor: CursorPosition | null,
+  ): Promise<CrawlSummaryRow[]>;
+
+  /**
+   * Applies the changes (and updated_at) in one statement; when `whileStatus` is given, only
+   * if the status still is that (a concurrent transition makes it match nothing). False when
+   * nothing matched.
+   */
+  abstract updateCrawl(
+    entityId: string,
+    id: string,
+    changes: CrawlChanges,
+    whileStatus?: CrawlStatus,
+  ): Promise<boolean>;
+
+  /** Appends atomically and keeps the newest `keep`; false when there is no such document. */
+  abstract appendTestResults(
+    entityId: string,
+    id: string,
+    results: TestResult[],
+    keep: number,
+  ): Promise<boolean>;
+
+  abstract deleteCrawl(entityId: string, id: string): Promise<boolean>;
+
+  /** Counts by status and the average seo score, in one query. */
+  abstract stats(entityId: string): Promise<CrawlStats>;
+}
