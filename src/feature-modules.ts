@@ -1,7 +1,14 @@
 import { AuthModule } from './auth/auth.module';
+import { BillingModule } from './billing/billing.module';
 import { EntitiesModule } from './entities/entities.module';
 import { LeadsModule } from './leads/leads.module';
 import { UsersModule } from './users/users.module';
 
 /** The feature modules, in dependency order. */
-export const FEATURE_MODULES = [UsersModule, EntitiesModule, AuthModule, LeadsModule];
+export const FEATURE_MODULES = [
+  UsersModule,
+  EntitiesModule,
+  AuthModule,
+  LeadsModule,
+  BillingModule,
+];

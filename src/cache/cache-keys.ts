@@ -9,4 +9,6 @@ export const CacheKeys = {
   api: (route: string, params: unknown) =>
     `api:${route}:${createHash('sha1').update(JSON.stringify(params)).digest('base64url')}`,
   systemStats: () => 'system_stats',
+  /** An API key's credential (owner, scopes, expiry, revocation), by the SHA-256 of the key. */
+  apiKey: (keyHash: string) => `api_key:${keyHash}`,
 } as const;
