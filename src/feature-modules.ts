@@ -2,6 +2,7 @@ import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
 import { EntitiesModule } from './entities/entities.module';
 import { LeadsModule } from './leads/leads.module';
+import { TasksModule } from './tasks/tasks.module';
 import { UsersModule } from './users/users.module';
 
 /** The feature modules, in dependency order. */
@@ -11,4 +12,5 @@ export const FEATURE_MODULES = [
   AuthModule,
   LeadsModule,
   BillingModule,
+  TasksModule,
 ];

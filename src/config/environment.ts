@@ -213,6 +213,13 @@ export class EnvironmentVariables {
   @MinLength(8, { message: 'must be at least 8 characters' })
   @MaxLength(256)
   LEMON_SQUEEZY_WEBHOOK_SECRET?: string;
+
+  /** Seconds between sweeps of expired task leases; 0 turns the sweep off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600)
+  TASK_LEASE_SWEEP_SECONDS = 30;
 }
 
 export class ConfigError extends Error {}
