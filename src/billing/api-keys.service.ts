@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   BadRequestException,
+  BeforeApplicationShutdown,
   ForbiddenException,
   Injectable,
   Logger,
@@ -62,7 +63,9 @@ export function generateApiKey(): string {
  * correct with any number of instances.
  */
 @Injectable()
-export class ApiKeysService implements ApiKeyResolver, OnModuleInit, OnApplicationShutdown {
+export class ApiKeysService
+  implements ApiKeyResolver, OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly log = new Logger('ApiKeys');
   private pending = new Map<string, { uses: number; lastUsedAt: Date }>();
   private timer: NodeJS.Timeout | null = null;
@@ -81,9 +84,19 @@ export class ApiKeysService implements ApiKeyResolver, OnModuleInit, OnApplicati
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Shutdown writes what is buffered before the database closes: BillingModule is global, so
+   * Nest runs its onApplicationShutdown after TypeORM's (which destroys the DataSource); every
+   * beforeApplicationShutdown runs before any onApplicationShutdown. Uses by requests still
+   * finishing after that are written by onApplicationShutdown when the database is still open.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.flushUsage();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.flushUsage();
   }
 
