@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
 import { TasksService } from './tasks.service';
@@ -9,10 +9,10 @@ import { TasksService } from './tasks.service';
  * instances may all run it: the sweep takes a PostgreSQL advisory lock, so one works at a time.
  */
 @Injectable()
-export class LeaseSweeper implements OnModuleInit {
+export class LeaseSweeper implements OnModuleInit, OnApplicationShutdown {
   static readonly NAME = 'tasks-lease-sweep';
   private readonly log = new Logger('LeaseSweeper');
-  private running = false;
+  private running: Promise<void> | null = null;
 
   constructor(
     private readonly tasks: TasksService,
@@ -28,17 +28,27 @@ export class LeaseSweeper implements OnModuleInit {
     this.scheduler.addInterval(LeaseSweeper.NAME, timer);
   }
 
+  /** Stops the interval and waits for a sweep in progress, so none outlives the database. */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.scheduler.doesExist('interval', LeaseSweeper.NAME)) {
+      this.scheduler.deleteInterval(LeaseSweeper.NAME);
+    }
+    await this.running;
+  }
+
   async run(): Promise<void> {
     if (this.running) return;
-    this.running = true;
-    try {
-      await this.tasks.sweepExpiredLeases();
-    } catch (error) {
-      this.log.warn(
-        `Lease sweep failed; next run in ${this.config.tasks.leaseSweepSeconds} s: ${(error as Error).message}`,
-      );
-    } finally {
-      this.running = false;
-    }
+    this.running = this.tasks
+      .sweepExpiredLeases()
+      .then(() => undefined)
+      .catch((error: Error) => {
+        this.log.warn(
+          `Lease sweep failed; next run in ${this.config.tasks.leaseSweepSeconds} s: ${error.message}`,
+        );
+      })
+      .finally(() => {
+        this.running = null;
+      });
+    await this.running;
   }
 }

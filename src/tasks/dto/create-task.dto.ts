@@ -17,8 +17,12 @@ import { IsTaskConfig } from '../task-config';
 export const TASK_CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: true,
-  required: ['targetUrl'],
-  description: 'Scraping config, ≤ 64 KB of JSON; unknown keys are kept for the workers',
+  // `required` here is the property's own requiredness (Swagger's ApiProperty); `targetUrl` is
+  // required inside the config (the description and the example say so).
+  required: true,
+  description:
+    'Scraping config, ≤ 64 KB of JSON: targetUrl (required), containerSelector, fields, maxPages, waitMs; unknown keys are kept for the workers',
+  example: { targetUrl: 'https://example.com/products', maxPages: 1 },
   properties: {
     targetUrl: { type: 'string', format: 'uri', example: 'https://example.com/products' },
     containerSelector: { type: 'string', example: '.product' },
