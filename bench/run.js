@@ -875,6 +875,69 @@ async function explainCrawls(db, entityId, sample) {
   return plans;
 }
 
+// ---------------------------------------------------------------- billing and tasks data
+
+/** Lines per request of the batch log ingest scenario (lines/s = req/s × this). */
+const LOG_BATCH = 200;
+/** Pending tasks of the bench user before the claim scenario; the first-page list reads these too. */
+const PENDING_TASKS = 100_000;
+
+/** Tops the bench user's pending tasks up to `target`: one INSERT … SELECT generate_series per 100k. */
+async function ensurePendingTasks(db, userId, target) {
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS n FROM tasks WHERE user_id = $1 AND status = 'pending'`,
+    [userId],
+  );
+  let missing = target - rows[0].n;
+  if (missing <= 0) return 0;
+  log(`seeding ${missing.toLocaleString()} pending tasks`);
+  const added = missing;
+  while (missing > 0) {
+    const batch = Math.min(missing, 100_000);
+    await db.query(
+      `INSERT INTO tasks (id, user_id, name, config, status, priority, created_at, updated_at)
+       SELECT gen_random_uuid(), $1, 'Bench task ' || g,
+              jsonb_build_object('targetUrl', 'https://example.com/products?page=' || g, 'maxPages', 3),
+              'pending', (g % 11) - 5, now() - g * interval '7 milliseconds', now()
+       FROM generate_series(1, $2::int) g`,
+      [userId, batch],
+    );
+    missing -= batch;
+  }
+  await db.query('ANALYZE tasks');
+  return added;
+}
+
+/** An API key and a worker key of the bench user, and a running task for the log ingest. */
+async function tasksContext(app, db, user) {
+  const key = async (scopes) => {
+    const r = await httpJson(
+      'POST',
+      `${app.url}/v1/api-keys`,
+      { name: 'bench', scopes },
+      user.token,
+    );
+    if (r.status !== 201) throw new Error(`api key failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body.key;
+  };
+  const apiKey = await key(['tasks:read', 'leads:read']);
+  const workerKey = await key(['tasks:work']);
+  await ensurePendingTasks(db, user.userId, PENDING_TASKS);
+  const r = await fetch(`${app.url}/v1/tasks/claim`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': workerKey },
+    body: JSON.stringify({ workerId: 'bench-logs', leaseSeconds: 3600 }),
+  });
+  if (r.status !== 200) throw new Error(`claim for the log scenario failed: ${r.status}`);
+  const logTaskId = (await r.json()).id;
+  return { apiKey, workerKey, logTaskId };
+}
+
+/** Before each run of the claim scenario: pending tasks back to PENDING_TASKS (the runs consume them). */
+async function beforeRun(sc, db, userId) {
+  if (sc.key === 'tasks claim') await ensurePendingTasks(db, userId, PENDING_TASKS);
+}
+
 // ---------------------------------------------------------------- scenarios
 
 function scenarios(ctx) {
@@ -968,6 +1031,39 @@ function scenarios(ctx) {
       paths: ctx.crawl.ids.map((id) => `${crawls}/${id}`),
       headers: auth,
     },
+    // Billing and tasks (bench/README.md, "Billing and tasks scenarios").
+    {
+      name: 'auth/me (API key)',
+      key: 'auth/me api key',
+      path: '/v1/auth/me',
+      headers: { 'x-api-key': ctx.apiKey },
+    },
+    { name: 'consume CU (16 callers)', key: 'consume cu', custom: 'charges', conns: [16] },
+    {
+      name: 'tasks claim (8 workers)',
+      key: 'tasks claim',
+      method: 'POST',
+      path: '/v1/tasks/claim',
+      body: { workerId: 'bench-worker', leaseSeconds: 3600 },
+      headers: { 'x-api-key': ctx.workerKey },
+      conns: [8],
+      write: true,
+    },
+    {
+      name: `task logs batch (${LOG_BATCH} lines)`,
+      key: 'task logs batch',
+      method: 'POST',
+      path: `/v1/tasks/${ctx.logTaskId}/logs`,
+      body: {
+        entries: Array.from({ length: LOG_BATCH }, (_, i) => ({
+          level: i % 10 === 0 ? 'warning' : 'info',
+          message: `fetched page ${i}: 24 items, 183 ms, https://example.com/products?page=${i}`,
+        })),
+      },
+      headers: { 'x-api-key': ctx.workerKey },
+      write: true,
+    },
+    { name: 'tasks first page', path: '/v1/tasks?limit=20', headers: auth },
     {
       name: 'login (scrypt)',
       method: 'POST',
@@ -993,8 +1089,40 @@ function spec(sc, server, conns) {
   };
 }
 
+/** consumeComputeUnits through the built app's BillingService in its own process (bench/charges.js). */
+function runCharges(callers) {
+  return new Promise((res, rej) => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(__dirname, 'charges.js'),
+        JSON.stringify({ dist: DIST, callers, warmupSec: WARMUP_SEC, durationSec: DURATION_SEC }),
+      ],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL, JWT_SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    children.add(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      children.delete(child);
+      if (code !== 0) return rej(new Error(`charges run failed (${code}): ${err}`));
+      const result = JSON.parse(out.trim().split('\n').pop());
+      res({ ...result, rssMaxMb: null, serverCpuUsPerReq: null, eventLoopDelayMs: null });
+    });
+  });
+}
+
 async function measure(results, sc, server, kind, conns) {
-  const r = await runLoad(spec(sc, server, conns), server);
+  const r =
+    sc.custom === 'charges'
+      ? await runCharges(conns)
+      : await runLoad(spec(sc, server, conns), server);
   const row = { scenario: sc.key || sc.name, label: sc.name, server: kind, conns, ...r };
   results.runs.push(row);
   const bad = r.errors + r.timeouts + r.non2xx;
@@ -1028,7 +1156,7 @@ function evaluate(results) {
     });
   }
   for (const r of results.runs.filter(
-    (x) => x.server === 'app' && x.conns === 10 && !/create|login/.test(x.scenario),
+    (x) => x.server === 'app' && x.conns === 10 && !/create|login|logs batch/.test(x.scenario),
   )) {
     checks.push({
       target: `${r.scenario}: p99 < 50 ms at 10 conns`,
@@ -1081,6 +1209,45 @@ function evaluate(results) {
         met: ratio >= 1,
       });
     }
+  }
+  const jwtMe = find('auth/me', 'app', 50);
+  const keyMe = find('auth/me api key', 'app', 50);
+  if (jwtMe && keyMe) {
+    const ratio = keyMe.reqPerSec / jwtMe.reqPerSec;
+    checks.push({
+      target: 'API-key GET ≥ 0.9 × the same route with a JWT (auth/me, 50 conns)',
+      value: +ratio.toFixed(2),
+      met: ratio >= 0.9,
+    });
+  }
+  const charges = find('consume cu', 'app', 16);
+  if (charges)
+    checks.push({
+      target: 'consumeComputeUnits ≥ 2,000 charges/s (16 callers, different users)',
+      value: charges.reqPerSec,
+      met: charges.reqPerSec >= 2000,
+    });
+  const claims = find('tasks claim', 'app', 8);
+  if (claims) {
+    checks.push({
+      target: 'task claims ≥ 1,000/s (8 workers, 100k pending)',
+      value: claims.reqPerSec,
+      met: claims.reqPerSec >= 1000,
+    });
+    checks.push({
+      target: 'task claims p99 < 50 ms (8 workers)',
+      value: claims.latencyMs.p99,
+      met: claims.latencyMs.p99 < 50,
+    });
+  }
+  for (const conns of CONNS) {
+    const logs = find('task logs batch', 'app', conns);
+    if (logs)
+      checks.push({
+        target: `batch log ingest ≥ 20,000 lines/s (${conns} conns)`,
+        value: logs.reqPerSec * LOG_BATCH,
+        met: logs.reqPerSec * LOG_BATCH >= 20_000,
+      });
   }
   const rss = Math.max(0, ...results.runs.filter((x) => x.server === 'app').map((x) => x.rssMaxMb));
   checks.push({ target: 'app RSS under load < 250 MB', value: rss, met: rss < 250 });
@@ -1289,11 +1456,18 @@ async function main() {
       `cold start app ${colds.join('/')} ms, bare ${results.coldStartMs.bare.median} ms; idle RSS app ${results.idleRssMb.app} MB, bare ${results.idleRssMb.bare} MB`,
     );
 
-    const ctx = { token: user.token, entities, s, crawl };
+    const ctx = {
+      token: user.token,
+      entities,
+      s,
+      crawl,
+      ...(await tasksContext(app, db, user)),
+    };
     const list = scenarios(ctx);
     results.scenarioOrder = list.map((sc) => sc.key || sc.name);
     for (const sc of list) {
       for (const conns of sc.conns || CONNS) {
+        await beforeRun(sc, db, user.userId);
         await measure(results, sc, app, 'app', conns);
         if (sc.bare) await measure(results, sc, bare, 'bare', conns);
       }

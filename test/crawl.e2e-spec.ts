@@ -1,6 +1,5 @@
 import { FixedClock } from '../src/common/clock/clock';
 import { addMember, createEntity, registerUser, TestUser } from './support/identity';
-import { useTestApiKeys } from './support/test-api-keys';
 import { startTestApp, TestApp, testTarget } from './support/test-app';
 
 const PROBLEM = /^application\/problem\+json/;
@@ -35,6 +34,8 @@ describe('crawls (SQL store)', () => {
     return res.body;
   };
 
+  const apiKeys: Record<string, string> = {};
+
   beforeAll(async () => {
     t = await startTestApp({ clock, label: 'crawls' });
     owner = await registerUser(t.http);
@@ -47,11 +48,19 @@ describe('crawls (SQL store)', () => {
     await addMember(t.http, owner, entityId, admin, 'admin');
     await addMember(t.http, owner, entityId, member, 'member');
     await addMember(t.http, owner, entityId, member2, 'member');
-    useTestApiKeys(t, {
-      ck_crawl_reader: { userId: member.user.id, scopes: ['crawls:read'] },
-      ck_crawl_writer: { userId: member.user.id, scopes: ['crawls:read', 'crawls:write'] },
-      ck_leads_only: { userId: member.user.id, scopes: ['leads:read', 'leads:write'] },
-    });
+    // Real API keys of the member, minted through the billing module's route.
+    for (const [name, scopes] of [
+      ['crawl_reader', ['crawls:read']],
+      ['crawl_writer', ['crawls:read', 'crawls:write']],
+      ['leads_only', ['leads:read', 'leads:write']],
+    ] as const) {
+      const res = await t.http
+        .post('/v1/api-keys')
+        .set(member.auth)
+        .send({ name, scopes })
+        .expect(201);
+      apiKeys[`ck_${name}`] = res.body.key;
+    }
   });
   afterAll(async () => {
     await t?.close();
@@ -530,7 +539,7 @@ describe('crawls (SQL store)', () => {
   });
 
   describe('API keys', () => {
-    const key = (k: string) => ({ 'X-API-Key': k });
+    const key = (name: string) => ({ 'X-API-Key': apiKeys[name] });
     it('need crawls:read to read and crawls:write to write', async () => {
       const crawl = await create();
       await t.http.get(url()).set(key('ck_crawl_reader')).expect(200);

@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import { Global, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { AccessTokenResolver, ApiKeyResolver } from '../common/auth/access-ports';
+import { AccessTokenResolver } from '../common/auth/access-ports';
 import { AppConfig } from '../config/app-config';
 import { EntitiesModule } from '../entities/entities.module';
 import { UsersModule } from '../users/users.module';
@@ -12,7 +12,7 @@ function toExpiresIn(value: string): string | number {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-/** Register, login, me; provides the access guard's AccessTokenResolver app-wide. */
+/** Register, login, me; provides the access guard's AccessTokenResolver app-wide (API keys: BillingModule). */
 @Global()
 @Module({
   imports: [
@@ -34,12 +34,7 @@ function toExpiresIn(value: string): string | number {
     }),
   ],
   controllers: [AuthController],
-  providers: [
-    AuthService,
-    { provide: AccessTokenResolver, useExisting: AuthService },
-    // Until the billing module provides API keys, no key is valid.
-    { provide: ApiKeyResolver, useValue: { fromApiKey: async () => null } },
-  ],
-  exports: [AuthService, AccessTokenResolver, ApiKeyResolver],
+  providers: [AuthService, { provide: AccessTokenResolver, useExisting: AuthService }],
+  exports: [AuthService, AccessTokenResolver],
 })
 export class AuthModule {}

@@ -1,5 +1,6 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { BillingService } from '../billing/billing.service';
 import { Principal } from '../common/auth/access';
 import { AccessTokenResolver } from '../common/auth/access-ports';
 import { Clock } from '../common/clock/clock';
@@ -35,10 +36,13 @@ export class AuthService implements AccessTokenResolver {
     private readonly users: UsersService,
     private readonly entities: EntitiesService,
     private readonly clock: Clock,
+    private readonly billing: BillingService,
   ) {}
 
+  /** A new user starts on the free plan (billing also creates it on first use for users made elsewhere). */
   async register(dto: RegisterDto): Promise<AuthTokenResponse> {
     const user = await this.users.create(dto);
+    await this.billing.ensureSubscription(user.id);
     return this.issue(user);
   }
 

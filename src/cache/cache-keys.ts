@@ -11,4 +11,6 @@ export const CacheKeys = {
   systemStats: () => 'system_stats',
   /** A full crawl document (CrawlService.findOne), dropped on every write to it. */
   crawl: (entityId: string, id: string) => `crawl:${entityId}:${id}`,
+  /** An API key's credential (owner, scopes, expiry, revocation), by the SHA-256 of the key. */
+  apiKey: (keyHash: string) => `api_key:${keyHash}`,
 } as const;

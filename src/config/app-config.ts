@@ -48,6 +48,14 @@ export abstract class AppConfig {
   abstract readonly log: { level: string; pretty: boolean };
   abstract readonly throttle: { limit: number; ttlSeconds: number };
   abstract readonly cluster: { workers: number | null };
+  abstract readonly billing: {
+    /** HMAC secret of the Lemon Squeezy webhook; null: the webhook answers 503. */
+    lemonSqueezyWebhookSecret: string | null;
+  };
+  abstract readonly tasks: {
+    /** How often expired task leases are swept; 0: never (tests call the sweep themselves). */
+    leaseSweepSeconds: number;
+  };
 }
 
 const DEFAULT_SQLITE_PATH = './data/cornerstone.sqlite';
@@ -139,5 +147,7 @@ export function loadConfig(
     },
     throttle: { limit: env.THROTTLE_LIMIT, ttlSeconds: env.THROTTLE_TTL_SECONDS },
     cluster: { workers: env.WEB_CONCURRENCY ?? null },
+    billing: { lemonSqueezyWebhookSecret: env.LEMON_SQUEEZY_WEBHOOK_SECRET ?? null },
+    tasks: { leaseSweepSeconds: env.TASK_LEASE_SWEEP_SECONDS },
   };
 }

@@ -205,6 +205,21 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(64)
   WEB_CONCURRENCY?: number;
+
+  /** Signing secret of the Lemon Squeezy webhook (X-Signature = hex HMAC-SHA256 of the raw body). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(8, { message: 'must be at least 8 characters' })
+  @MaxLength(256)
+  LEMON_SQUEEZY_WEBHOOK_SECRET?: string;
+
+  /** Seconds between sweeps of expired task leases; 0 turns the sweep off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600)
+  TASK_LEASE_SWEEP_SECONDS = 30;
 }
 
 export class ConfigError extends Error {}

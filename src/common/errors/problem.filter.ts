@@ -58,6 +58,7 @@ export function toProblem(error: unknown, instance: string, requestId?: string):
   let detail = 'An unexpected error occurred';
   let errors: FieldError[] | undefined;
   let type: string | undefined;
+  let extensions: Record<string, unknown> | undefined;
 
   if (error instanceof HttpException) {
     status = error.getStatus();
@@ -69,11 +70,13 @@ export function toProblem(error: unknown, instance: string, requestId?: string):
         detail?: unknown;
         errors?: FieldError[];
         type?: string;
+        extensions?: Record<string, unknown>;
       };
       const message = b.detail ?? b.message;
       detail = Array.isArray(message) ? message.join('; ') : String(message ?? error.message);
       errors = b.errors;
       type = b.type;
+      extensions = b.extensions;
     }
   } else {
     const dbKind = classifyDatabaseError(error);
@@ -98,6 +101,8 @@ export function toProblem(error: unknown, instance: string, requestId?: string):
   }
   const kind = problemKind(status);
   return {
+    // Extension members first: the standard members below always win.
+    ...extensions,
     type: type ?? kind.type,
     title: kind.title,
     status,

@@ -14,12 +14,15 @@ export interface Problem {
   instance: string;
   requestId?: string;
   errors?: FieldError[];
+  /** Extension members (RFC 9457 §3.2), e.g. `currentStatus` on an illegal state change. */
+  [extension: string]: unknown;
 }
 
 /** One stable type URI per kind of problem (documented in README, "Errors"). */
 const KINDS: Record<number, { slug: string; title: string }> = {
   400: { slug: 'invalid-request', title: 'Invalid request' },
   401: { slug: 'unauthenticated', title: 'Authentication required' },
+  402: { slug: 'quota-exceeded', title: 'Quota exceeded' },
   403: { slug: 'forbidden', title: 'Forbidden' },
   404: { slug: 'not-found', title: 'Not found' },
   405: { slug: 'method-not-allowed', title: 'Method not allowed' },

@@ -49,11 +49,13 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
     /^application\/([\w.+-]+\+)?json(;.*)?$/i,
     { parseAs: 'string', bodyLimit },
     (
-      _request: FastifyRequest,
+      request: FastifyRequest,
       body: string | Buffer,
       done: (err: Error | null, body?: unknown) => void,
     ) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
+      // The exact text as received, for signature checks over the raw body (webhooks).
+      (request as FastifyRequest & { rawBody?: string }).rawBody = text;
       if (text.trim() === '')
         return done(badRequest('FST_ERR_CTP_EMPTY_JSON_BODY', 'empty JSON body'));
       if (exceedsDepth(text, MAX_JSON_DEPTH)) {
