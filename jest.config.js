@@ -31,6 +31,8 @@ const e2e = (name, setup) => ({
   // *.db-spec.ts: the database layer itself (unit of work, prepared statements, keyset) on each database.
   testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/**/*.db-spec.ts'],
   setupFiles: [setup],
+  // Every response the suites receive must match /docs-json (test/support/response-contract.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/support/response-contract.setup.ts'],
 });
 const projects = [
   {
