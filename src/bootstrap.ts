@@ -83,11 +83,15 @@ export async function createApp(
     adapter,
     {
       bufferLogs: true,
+      // A start-up failure (database unreachable) is reported once, by the caller (main.ts:
+      // one line, exit 1): the buffered Nest lines and its stack trace are not printed then.
+      autoFlushLogs: false,
       bodyParser: false,
       abortOnError: false,
     },
   );
   app.useLogger(app.get(Logger));
+  app.flushLogs();
   const fastify = app.getHttpAdapter().getInstance();
 
   registerJsonBodyParser(fastify, config.http.bodyLimitBytes);

@@ -19,6 +19,9 @@ async function main(): Promise<void> {
   await CommandFactory.run(CliModule.forRoot(config), {
     logger: ['error', 'warn'],
     errorHandler: (error) => {
+      // commander reports --help and --version through the error handler too: those succeeded.
+      const code = (error as Error & { code?: string }).code;
+      if (code === 'commander.helpDisplayed' || code === 'commander.version') process.exit(0);
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     },

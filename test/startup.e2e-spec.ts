@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /** main.ts run through ts-node, so this needs no build. */
@@ -31,6 +32,33 @@ describe('start-up with bad configuration', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(line);
+    expect(result.stdout).toBe('');
+  });
+});
+
+/** A loopback port nothing listens on (bound, then closed again). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('start-up without a database', () => {
+  it('exits 1 with one line saying which database it could not reach (no stack, no second retry loop)', async () => {
+    const port = await closedPort();
+    const result = start({ DATABASE_URL: `postgres://app:secret@127.0.0.1:${port}/cornerstone` });
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Cornerstone failed to start: cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${port}/cornerstone after 5 tries: .*ECONNREFUSED`,
+        ),
+      ),
+    ]);
+    expect(result.stderr).not.toContain('secret');
     expect(result.stdout).toBe('');
   });
 });
