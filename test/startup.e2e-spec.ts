@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** main.ts run through ts-node, so this needs no build. */
@@ -60,5 +62,40 @@ describe('start-up without a database', () => {
     ]);
     expect(result.stderr).not.toContain('secret');
     expect(result.stdout).toBe('');
+  });
+});
+
+/** src/cli.ts through ts-node, like `npm run cli --` on a build. */
+function cli(args: string[], env: Record<string, string>) {
+  return spawnSync(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', 'src', 'cli.ts'), ...args],
+    {
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+}
+
+describe('the CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cs-cli-'));
+  const env = { DATABASE_URL: `sqlite:${join(dir, 'cli.sqlite')}` };
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints its commands for --help and exits 0', () => {
+    const result = cli(['--help'], env);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/migrate <action>/);
+    expect(result.stderr).toBe('');
+  });
+
+  it('names the pending migrations in `migrate status` (exit 3 while any is pending)', () => {
+    const result = cli(['migrate', 'status'], env);
+    expect(result.status).toBe(3);
+    expect(result.stdout).toMatch(/^\[ \] Identity\d+ \(pending\)$/m);
+    expect(result.stdout).toMatch(
+      /^Pending migrations: \d+ \(Identity\d+, .*\); apply them with: npm run cli -- migrate up$/m,
+    );
   });
 });
