@@ -10,6 +10,7 @@ import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { MigrationsGuard } from './database/migrations-gate';
 import { HealthModule } from './health/health.module';
 import { FEATURE_MODULES } from './feature-modules';
 
@@ -37,6 +38,8 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
+        // First: while migrations are pending, API requests answer 503 before touching tables.
+        { provide: APP_GUARD, useExisting: MigrationsGuard },
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
       ],

@@ -41,7 +41,12 @@ export function securityHeaders(options: HelmetOptions): Array<[string, string]>
   return [...headers];
 }
 
-const SECURITY_HEADERS: HelmetOptions = {
+/**
+ * `upgrade-insecure-requests` only when the deployment is served over HTTPS (BEHIND_HTTPS):
+ * opened over plain HTTP from another host (not localhost), it makes the browser fetch
+ * Swagger UI's scripts and styles over https, and the page stays blank.
+ */
+const securityHeaderOptions = (config: AppConfig): HelmetOptions => ({
   contentSecurityPolicy: {
     directives: {
       defaultSrc: ["'self'"],
@@ -49,9 +54,10 @@ const SECURITY_HEADERS: HelmetOptions = {
       styleSrc: ["'self'", "'unsafe-inline'"],
       imgSrc: ["'self'", 'data:'],
       frameAncestors: ["'none'"],
+      upgradeInsecureRequests: config.http.behindHttps ? [] : null,
     },
   },
-};
+});
 
 /** The app, fully configured but not listening: used by main.ts, the CLI-free tests and the bench. */
 export async function createApp(
@@ -77,11 +83,15 @@ export async function createApp(
     adapter,
     {
       bufferLogs: true,
+      // A start-up failure (database unreachable) is reported once, by the caller (main.ts:
+      // one line, exit 1): the buffered Nest lines and its stack trace are not printed then.
+      autoFlushLogs: false,
       bodyParser: false,
       abortOnError: false,
     },
   );
   app.useLogger(app.get(Logger));
+  app.flushLogs();
   const fastify = app.getHttpAdapter().getInstance();
 
   registerJsonBodyParser(fastify, config.http.bodyLimitBytes);
@@ -96,7 +106,7 @@ export async function createApp(
     },
     throwFileSizeLimit: true,
   });
-  const security = securityHeaders(SECURITY_HEADERS);
+  const security = securityHeaders(securityHeaderOptions(config));
   fastify.addHook('onRequest', (request, reply, done) => {
     for (const [name, value] of security) reply.raw.setHeader(name, value);
     reply.raw.setHeader('X-Request-Id', request.id);

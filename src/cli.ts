@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { INestApplicationContext } from '@nestjs/common';
 import { CommandFactory } from 'nest-commander';
 import { CliModule } from './cli/cli.module';
 import { ConfigError, loadConfig } from './config';
@@ -16,17 +17,35 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  await CommandFactory.run(CliModule.forRoot(config), {
-    logger: ['error', 'warn'],
-    errorHandler: (error) => {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    },
-    serviceErrorHandler: (error) => {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    },
-  });
+  const fail = (error: Error): never => {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  };
+  let app: INestApplicationContext;
+  try {
+    app = await CommandFactory.createWithoutRunning(CliModule.forRoot(config), {
+      logger: ['error', 'warn'],
+      // A start-up failure (database unreachable) is the one line below, without Nest's stack.
+      bufferLogs: true,
+      autoFlushLogs: false,
+      abortOnError: false,
+      errorHandler: (error) => {
+        // commander reports --help and --version through the error handler too: those succeeded.
+        const code = (error as Error & { code?: string }).code;
+        if (code === 'commander.helpDisplayed' || code === 'commander.version') process.exit(0);
+        fail(error);
+      },
+      serviceErrorHandler: fail,
+    });
+  } catch (error) {
+    return fail(error as Error);
+  }
+  app.flushLogs();
+  try {
+    await CommandFactory.runApplication(app);
+  } finally {
+    await app.close();
+  }
   process.exit(process.exitCode ?? 0);
 }
 

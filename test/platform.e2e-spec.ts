@@ -63,6 +63,18 @@ describe('platform: health, docs, errors', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
   });
+
+  it('does not ask browsers to upgrade to https unless BEHIND_HTTPS says the deployment has TLS', async () => {
+    const res = await t.http.get('/docs').redirects(1).expect(200);
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    const tls = await startTestApp({ label: 'tls', env: { BEHIND_HTTPS: 'true' } });
+    try {
+      const secure = await tls.http.get('/health/live').expect(200);
+      expect(secure.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+    } finally {
+      await tls.close();
+    }
+  });
 });
 
 /** A tiny route is needed to post bodies at: the OpenAPI-driven hostile-input suite covers the rest. */

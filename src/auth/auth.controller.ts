@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, Principal, Public } from '../common/auth/access';
 import { AuthService } from './auth.service';
 import { AuthTokenResponse, MeResponse } from './dto/auth.response';
@@ -14,6 +14,7 @@ export class AuthController {
   /** Create an account and sign in. */
   @Post('register')
   @Public()
+  @ApiConflictResponse({ description: 'The email is already registered or the username is taken' })
   register(@Body() dto: RegisterDto): Promise<AuthTokenResponse> {
     return this.auth.register(dto);
   }
@@ -22,6 +23,7 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Public()
+  @ApiUnauthorizedResponse({ description: 'Unknown user, wrong password or deactivated user' })
   login(@Body() dto: LoginDto): Promise<AuthTokenResponse> {
     return this.auth.login(dto);
   }

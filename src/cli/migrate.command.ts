@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Command, CommandRunner } from 'nest-commander';
 import { DataSource } from 'typeorm';
+import { MIGRATE_UP } from '../database/migrations-gate';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -31,13 +32,22 @@ export class MigrateCommand extends CommandRunner {
         say('Reverted the last migration');
         return;
       case 'status': {
-        const pending = await this.dataSource.showMigrations();
-        const rows = await this.dataSource
+        // Every migration of this database's folder, applied ([x]) or pending ([ ]); exit 3
+        // while any is pending, so scripts can test for it.
+        const rows = (await this.dataSource
           .query(`SELECT name FROM migrations ORDER BY id`)
-          .catch(() => []);
-        for (const row of rows as { name: string }[]) process.stdout.write(`[x] ${row.name}\n`);
-        process.stdout.write(pending ? 'Pending migrations: yes\n' : 'Pending migrations: none\n');
-        process.exitCode = pending ? 3 : 0;
+          .catch(() => [])) as { name: string }[];
+        const applied = new Set(rows.map((row) => row.name));
+        const known = this.dataSource.migrations.map((m) => m.name ?? m.constructor.name);
+        for (const name of applied) say(`[x] ${name}`);
+        const pending = known.filter((name) => !applied.has(name));
+        for (const name of pending) say(`[ ] ${name} (pending)`);
+        say(
+          pending.length
+            ? `Pending migrations: ${pending.length} (${pending.join(', ')}); apply them with: ${MIGRATE_UP}`
+            : 'Pending migrations: none',
+        );
+        process.exitCode = pending.length ? 3 : 0;
         return;
       }
       case 'generate':

@@ -13,6 +13,8 @@ export abstract class AppConfig {
     port: number;
     host: string;
     corsOrigins: string[] | '*' | null;
+    /** BEHIND_HTTPS: served over HTTPS, so the CSP may say `upgrade-insecure-requests`. */
+    behindHttps: boolean;
     bodyLimitBytes: number;
     shutdownTimeoutMs: number;
     shutdownDelayMs: number;
@@ -104,6 +106,7 @@ export function loadConfig(
       port: env.PORT,
       host: env.HOST ?? '0.0.0.0',
       corsOrigins: cors === '' ? null : cors === '*' ? '*' : cors.split(',').map((o) => o.trim()),
+      behindHttps: env.BEHIND_HTTPS,
       bodyLimitBytes: 1024 * 1024,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       shutdownDelayMs: env.SHUTDOWN_DELAY_MS,

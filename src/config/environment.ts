@@ -151,6 +151,14 @@ export class EnvironmentVariables {
   @IsBoolean()
   LOG_PRETTY?: boolean;
 
+  /**
+   * The deployment is reached over HTTPS (TLS here or at a proxy): browsers are then told to
+   * upgrade insecure requests. Off, pages load over plain HTTP from any host.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  BEHIND_HTTPS = false;
+
   /** Comma-separated origins, or * for any. Empty: CORS off. */
   @IsString()
   CORS_ORIGINS = '';

@@ -3,6 +3,7 @@ import type { MongooseModule as MongooseModuleType } from '@nestjs/mongoose';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { connectWithRetry } from './connect-with-retry';
+import { MigrationsGate, MigrationsGuard } from './migrations-gate';
 import { buildTypeOrmOptions } from './typeorm-options';
 import { UnitOfWork } from './unit-of-work';
 
@@ -45,7 +46,12 @@ export class DatabaseModule {
     const imports: DynamicModule['imports'] = [
       TypeOrmModule.forRootAsync({
         inject: [AppConfig],
-        useFactory: (c: AppConfig) => ({ ...buildTypeOrmOptions(c), retryAttempts: 0 }),
+        // connectWithRetry retries; TypeOrmModule's own retry loop (and its stack trace) stays off.
+        useFactory: (c: AppConfig) => ({
+          ...buildTypeOrmOptions(c),
+          retryAttempts: 0,
+          toRetry: () => false,
+        }),
         dataSourceFactory: (options) => connectWithRetry(options!),
       }),
     ];
@@ -58,6 +64,11 @@ export class DatabaseModule {
       const mongo = config.mongo;
       imports.push(MongooseModule.forRoot(mongo.url, mongooseOptions(config)));
     }
-    return { module: DatabaseModule, imports, providers: [UnitOfWork], exports: [UnitOfWork] };
+    return {
+      module: DatabaseModule,
+      imports,
+      providers: [UnitOfWork, MigrationsGate, MigrationsGuard],
+      exports: [UnitOfWork, MigrationsGate, MigrationsGuard],
+    };
   }
 }

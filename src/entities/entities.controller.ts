@@ -10,7 +10,7 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiTags } from '@nestjs/swagger';
 import {
   Authenticated,
   CurrentPrincipal,
@@ -57,6 +57,7 @@ export class EntitiesController {
     return this.entities.listMine(principal.userId, query);
   }
 
+  /** One organisation you belong to, with your role. */
   @Get(':entityId')
   @TenantRole('member')
   findOne(@Tenant() tenant: TenantContext): Promise<EntityResponse> {
@@ -66,6 +67,7 @@ export class EntitiesController {
   /** Rename or change the slug (admin+). */
   @Patch(':entityId')
   @TenantRole('admin')
+  @ApiConflictResponse({ description: 'The slug is taken' })
   update(@Tenant() tenant: TenantContext, @Body() dto: UpdateEntityDto): Promise<EntityResponse> {
     return this.entities.update(tenant, dto);
   }
@@ -78,6 +80,7 @@ export class EntitiesController {
     await this.entities.remove(tenant);
   }
 
+  /** The members of the organisation with their roles, newest first. */
   @Get(':entityId/members')
   @TenantRole('member')
   members(
@@ -90,6 +93,7 @@ export class EntitiesController {
   /** Add a user by email or id (admin+; only an owner may grant owner). */
   @Post(':entityId/members')
   @TenantRole('admin')
+  @ApiConflictResponse({ description: 'The user is already a member' })
   addMember(@Tenant() tenant: TenantContext, @Body() dto: AddMemberDto): Promise<MemberResponse> {
     return this.entities.addMember(tenant, dto);
   }
@@ -97,6 +101,7 @@ export class EntitiesController {
   /** Change a member's role (admin+; owners are changed, and made, only by owners; the last owner stays). */
   @Patch(':entityId/members/:userId')
   @TenantRole('admin')
+  @ApiConflictResponse({ description: 'The last owner cannot be demoted' })
   changeRole(
     @Param('userId', ParseUUIDPipe) userId: string,
     @Tenant() tenant: TenantContext,
@@ -109,6 +114,7 @@ export class EntitiesController {
   @Delete(':entityId/members/:userId')
   @HttpCode(204)
   @TenantRole('member')
+  @ApiConflictResponse({ description: 'The last owner cannot be removed' })
   async removeMember(
     @Param('userId', ParseUUIDPipe) userId: string,
     @Tenant() tenant: TenantContext,

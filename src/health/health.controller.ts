@@ -1,7 +1,7 @@
 import { Controller, Get, OnModuleInit, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { FastifyReply } from 'fastify';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import {
   HealthIndicatorFunction,
@@ -16,12 +16,14 @@ import { DataSource } from 'typeorm';
 import { CacheService } from '../cache/cache.service';
 import { Public } from '../common/auth/access';
 import { AppConfig } from '../config/app-config';
+import { AllowPendingMigrations, MIGRATE_UP } from '../database/migrations-gate';
 import { ShutdownState } from './shutdown-state';
 
 @ApiTags('health')
 @Public()
 // Probes come from the orchestrator and load balancers, often all from one address: never throttle them.
 @SkipThrottle()
+@AllowPendingMigrations()
 @Controller('health')
 export class HealthController implements OnModuleInit {
   /** Once every migration has been seen applied, stop asking: new ones arrive with a restart. */
@@ -53,6 +55,13 @@ export class HealthController implements OnModuleInit {
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process is up (no I/O)' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['ok'] } },
+    },
+  })
   live() {
     return { status: 'ok' };
   }
@@ -117,7 +126,7 @@ export class HealthController implements OnModuleInit {
       if (pending)
         return check.down({
           pending: true,
-          message: 'Pending migrations: run npm run migration:run',
+          message: `Pending migrations: run ${MIGRATE_UP}`,
         });
       this.migrationsApplied = true;
       return check.up({ pending: 0 });

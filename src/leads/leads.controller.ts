@@ -82,7 +82,7 @@ export class LeadsController {
   }
 
   /**
-   * Newest first. Keyset mode (`limit`, `cursor`) → {items, nextCursor}; with `page` →
+   * The entity's leads, newest first. Keyset mode (`limit`, `cursor`) → {items, nextCursor}; with `page` →
    * {items, total, page, limit} (page × limit ≤ 10,000).
    */
   @Get()
@@ -118,6 +118,7 @@ export class LeadsController {
     return this.leads.recent(tenant.entityId, query);
   }
 
+  /** One lead. */
   @Get(':leadId')
   @TenantRole('member')
   @Scopes('leads:read')
@@ -135,6 +136,9 @@ export class LeadsController {
   @Scopes('leads:write')
   @ApiOkResponse({ type: LeadResponse })
   @ApiBadRequestResponse({ description: 'Invalid field (e.g. an unknown status)' })
+  @ApiConflictResponse({
+    description: 'Another lead of the entity has this email, or the status changed concurrently',
+  })
   async update(
     @Tenant() tenant: TenantContext,
     @Param('leadId', new ParseUUIDPipe()) leadId: string,

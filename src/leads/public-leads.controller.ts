@@ -26,6 +26,7 @@ export class PublicLeadsController {
     private readonly storage: StorageService,
   ) {}
 
+  /** Submits a lead with its resume through the public intake form of an active entity. */
   @Post()
   @Public()
   @Throttle({ default: { limit: 5, ttl: 60_000 } })

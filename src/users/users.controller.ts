@@ -9,7 +9,7 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiTags } from '@nestjs/swagger';
 import { Admin, Authenticated, CurrentPrincipal, Principal } from '../common/auth/access';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { UpdateMeDto } from './dto/update-me.dto';
@@ -31,6 +31,7 @@ export class UsersController {
   /** Change your own names, username or password (the password needs currentPassword). */
   @Patch('me')
   @Authenticated()
+  @ApiConflictResponse({ description: 'The username is taken' })
   updateMe(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: UpdateMeDto,

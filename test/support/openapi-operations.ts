@@ -13,6 +13,7 @@ export type Access =
   | { kind: 'tenant'; role: 'member' | 'admin' | 'owner' };
 
 export interface Schema {
+  /** OpenAPI 3.1 may list several (`['string', 'null']`); resolve() keeps one and sets `nullable`. */
   type?: string;
   format?: string;
   enum?: unknown[];
@@ -91,6 +92,23 @@ export function listOperations(doc: OpenApiDocument): Operation[] {
         }),
         {},
       );
+    }
+    // OpenAPI 3.1 nullability (`type: [T, 'null']`, `anyOf: [X, {type: 'null'}]`) → T + nullable.
+    const types = schema.type as string | string[] | undefined;
+    if (Array.isArray(types)) {
+      const rest = types.filter((t) => t !== 'null');
+      return resolve(
+        { ...schema, type: rest[0], nullable: rest.length < types.length || undefined },
+        seen,
+      );
+    }
+    const alternatives = schema.anyOf ?? schema.oneOf;
+    const nonNull = alternatives?.filter((s) => (s.type as unknown) !== 'null');
+    if (alternatives && nonNull?.length === 1 && alternatives.length === 2) {
+      const rest: Schema = { ...schema, ...nonNull[0] };
+      if (!nonNull[0].anyOf) delete rest.anyOf;
+      if (!nonNull[0].oneOf) delete rest.oneOf;
+      return { ...resolve(rest, seen), nullable: true };
     }
     const out: Schema = { ...schema };
     if (schema.properties) {

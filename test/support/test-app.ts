@@ -7,6 +7,7 @@ import { createApp } from '../../src/bootstrap';
 import { Clock } from '../../src/common/clock/clock';
 import { AppConfig, loadConfig } from '../../src/config';
 import { createScratchDatabase } from './databases';
+import { installResponseContract, OpenApiDocument, ResponseContract } from './response-contract';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -16,6 +17,9 @@ export interface TestApp {
   target: 'sqlite' | 'postgres';
   close: () => Promise<void>;
 }
+
+/** One compiled contract per test file: every app of a file serves the same document. */
+let sharedContract: ResponseContract | undefined;
 
 export const testTarget = (process.env.CORNERSTONE_TEST_TARGET ?? 'sqlite') as
   'sqlite' | 'postgres';
@@ -41,7 +45,16 @@ export async function startTestApp(
     ...env,
   });
   const app = await createApp(config, { clock: options.clock });
-  await app.getHttpAdapter().getInstance().ready();
+  const fastify = app.getHttpAdapter().getInstance();
+  // Every response is checked against the app's own OpenAPI document (response-contract.ts).
+  const checked: { contract?: ResponseContract } = {};
+  installResponseContract(fastify, () => checked.contract);
+  await fastify.ready();
+  if (!sharedContract) {
+    const doc = await fastify.inject({ method: 'GET', url: '/docs-json' });
+    sharedContract = new ResponseContract(doc.json<OpenApiDocument>());
+  }
+  checked.contract = sharedContract;
   return {
     app,
     http: request(app.getHttpServer()),
