@@ -7,6 +7,7 @@ import { Clock, ClockModule } from './common/clock/clock';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { ThrottlingModule } from './common/http/throttling.module';
 import { LoggingModule } from './common/logging/logging.module';
+import { SchedulingModule } from './common/scheduling/periodic-jobs';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -33,6 +34,7 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         AppCacheModule,
         ThrottlingModule,
+        SchedulingModule,
         HealthModule,
         ...FEATURE_MODULES,
       ],

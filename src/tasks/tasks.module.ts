@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { LeaseSweeper } from './lease-sweeper';
 import { TasksController } from './tasks.controller';
 import { TasksRepository } from './tasks.repository';
@@ -7,7 +6,6 @@ import { TasksService } from './tasks.service';
 
 /** Scraping tasks, the worker claim queue with leases, task logs and compute-unit charging (BillingService, global). */
 @Module({
-  imports: [ScheduleModule.forRoot()],
   controllers: [TasksController],
   providers: [TasksRepository, TasksService, LeaseSweeper],
   exports: [TasksService],

@@ -49,9 +49,6 @@ export interface TaskFilters {
   status?: TaskStatus;
 }
 
-/** Advisory lock key of the lease sweep (one instance at a time on PostgreSQL). */
-const SWEEP_LOCK_KEY = 0x7a5c_0001;
-
 /**
  * Every query of the tasks module. User-facing reads take the user (or entity) id first;
  * worker paths are found by task id and checked by the service against the caller. Status
@@ -246,20 +243,6 @@ export class TasksRepository extends SqlRepository {
     );
     if (!raw) throw new Error(`task ${id} changed under a held row lock`);
     return toTaskRow(raw);
-  }
-
-  /**
-   * Takes the sweep's lock for the rest of the unit: PostgreSQL pg_try_advisory_xact_lock (one
-   * instance sweeps at a time; the others skip); SQLite units are serial, so always true.
-   */
-  async trySweepLock(tx: Tx): Promise<boolean> {
-    if (!this.postgres) return true;
-    const [row] = await queryRows<{ locked: boolean }>(
-      tx.manager,
-      'SELECT pg_try_advisory_xact_lock(:key) AS locked',
-      { key: SWEEP_LOCK_KEY },
-    );
-    return row?.locked === true;
   }
 
   /** Ids of running tasks whose lease ended before `now`, oldest lease first. */

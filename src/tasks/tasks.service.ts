@@ -13,6 +13,7 @@ import { Clock } from '../common/clock/clock';
 import { SystemEventLog } from '../common/observability/system-event-log';
 import { UsageDelta, UsageRecorder } from '../common/observability/usage-recorder';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
+import { tryAdvisoryLock } from '../database/advisory-lock';
 import { Tx, UnitOfWork } from '../database/unit-of-work';
 import { EntitiesService } from '../entities/entities.service';
 import { CreateTaskDto } from './dto/create-task.dto';
@@ -40,6 +41,9 @@ import {
 } from './task-state-machine';
 import { TaskStatus } from './task.entity';
 import { NewLogLine, TaskChanges, TasksRepository } from './tasks.repository';
+
+/** The lease sweep's job and advisory-lock name (one instance sweeps at a time). */
+export const LEASE_SWEEP_JOB = 'tasks-lease-sweep';
 
 /** Expired leases handled per sweep run (the rest wait for the next run). */
 export const SWEEP_BATCH = 200;
@@ -251,7 +255,7 @@ export class TasksService {
     const outcome = { requeued: 0, failed: 0 };
     const done: Array<{ row: TaskRow; charged: number; final: boolean }> = [];
     const locked = await this.uow.run(async (tx) => {
-      if (!(await this.tasks.trySweepLock(tx))) return false;
+      if (!(await tryAdvisoryLock(tx, LEASE_SWEEP_JOB))) return false;
       const now = this.clock.now();
       for (const id of await this.tasks.findExpiredLeases(now, SWEEP_BATCH, tx)) {
         const current = await this.tasks.findForUpdate(id, tx);
