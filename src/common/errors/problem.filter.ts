@@ -1,7 +1,27 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { classifyDatabaseError, DatabaseErrorKind } from '../../database/database-errors';
+import { MAX_JSON_KEYS_PER_OBJECT, MAX_JSON_KEYS_TOTAL } from '../http/json-body.parser';
 import { FieldError, Problem, PROBLEM_CONTENT_TYPE, problemKind } from './problem';
+
+/**
+ * A problem never grows with the input: at most this many `errors[]` entries, and `detail`,
+ * field names and messages cut to these lengths (a body with thousands of unknown keys, or
+ * one 500 KB key, used to come back listed in full).
+ */
+export const MAX_PROBLEM_ERRORS = 20;
+const MAX_DETAIL_CHARS = 1_000;
+const MAX_FIELD_CHARS = 200;
+
+const cut = (text: string, max: number) =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+
+function boundErrors(errors: FieldError[]): FieldError[] {
+  return errors.slice(0, MAX_PROBLEM_ERRORS).map((e) => ({
+    field: cut(String(e.field), MAX_FIELD_CHARS),
+    message: cut(String(e.message), MAX_FIELD_CHARS * 2),
+  }));
+}
 
 const DATABASE_PROBLEMS: Record<DatabaseErrorKind, { status: number; detail: string }> = {
   unique: { status: 409, detail: 'A resource with the same unique value already exists' },
@@ -41,6 +61,7 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'The request is not multipart/form-data',
   FST_PROTO_VIOLATION: 'The body contains a forbidden key (__proto__ or constructor.prototype)',
   CS_JSON_TOO_DEEP: 'The JSON body is nested too deeply',
+  CS_JSON_TOO_MANY_KEYS: `The JSON body has an object with more than ${MAX_JSON_KEYS_PER_OBJECT} keys, or more than ${MAX_JSON_KEYS_TOTAL} keys in all`,
   CS_JSON_ILL_FORMED:
     'The JSON body contains a NUL character or a lone UTF-16 surrogate, which no field accepts',
 };
@@ -106,10 +127,10 @@ export function toProblem(error: unknown, instance: string, requestId?: string):
     type: type ?? kind.type,
     title: kind.title,
     status,
-    detail,
-    instance,
+    detail: cut(detail, MAX_DETAIL_CHARS),
+    instance: cut(instance, MAX_FIELD_CHARS * 2),
     ...(requestId ? { requestId } : {}),
-    ...(errors && errors.length ? { errors } : {}),
+    ...(errors && errors.length ? { errors: boundErrors(errors) } : {}),
   };
 }
 
