@@ -73,7 +73,8 @@ export async function createApp(
       disableRequestLogging: true,
       requestIdLogLabel: 'requestId',
     }),
-    trustProxy: config.env === 'production' ? true : false,
+    // Only the proxies TRUST_PROXY names may set X-Forwarded-For (never every client).
+    trustProxy: config.http.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },

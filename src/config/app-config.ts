@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError, EnvironmentVariables, validateEnvironment } from './environment';
 
@@ -13,6 +14,8 @@ export abstract class AppConfig {
     port: number;
     host: string;
     corsOrigins: string[] | '*' | null;
+    /** TRUST_PROXY: false (the socket address is the client), a hop count, or proxy addresses/CIDRs. */
+    trustProxy: false | number | string[];
     /** BEHIND_HTTPS: served over HTTPS, so the CSP may say `upgrade-insecure-requests`. */
     behindHttps: boolean;
     bodyLimitBytes: number;
@@ -84,6 +87,24 @@ export function readEnvironment(): Record<string, string | undefined> {
   return { ...fileVars, ...process.env };
 }
 
+function parseTrustProxy(raw: string): false | number | string[] {
+  const value = raw.trim();
+  if (value === '') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  const list = value.split(',').map((a) => a.trim());
+  for (const entry of list) {
+    const [address, prefix] = entry.split('/');
+    const family = ['loopback', 'linklocal', 'uniquelocal'].includes(address) ? -1 : isIP(address);
+    const bits = family === 6 ? 128 : 32;
+    if (family === 0 || (prefix !== undefined && (family === -1 || Number(prefix) > bits))) {
+      throw new ConfigError(
+        `Invalid configuration: TRUST_PROXY entry ${JSON.stringify(entry)} is not an address or CIDR`,
+      );
+    }
+  }
+  return list;
+}
+
 /** `overrides` win over the environment; `defaults` only fill what the environment leaves unset. */
 export function loadConfig(
   overrides: Record<string, string | undefined> = {},
@@ -106,6 +127,7 @@ export function loadConfig(
       port: env.PORT,
       host: env.HOST ?? '0.0.0.0',
       corsOrigins: cors === '' ? null : cors === '*' ? '*' : cors.split(',').map((o) => o.trim()),
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
       behindHttps: env.BEHIND_HTTPS,
       bodyLimitBytes: 1024 * 1024,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -30,6 +30,12 @@ const toBool = ({ value }: { value: unknown }) =>
         : value;
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
+const ADDRESS = String.raw`(?:loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(?:/\d{1,3})?)`;
+/** '' | a hop count 1–32 | addr[/prefix](,addr[/prefix])* — addresses checked again by proxy-addr. */
+const TRUST_PROXY_FORMAT = new RegExp(
+  String.raw`^(|[1-9]|[12]\d|3[0-2]|${ADDRESS}(\s*,\s*${ADDRESS})*)$`,
+);
+
 export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
@@ -158,6 +164,22 @@ export class EnvironmentVariables {
   @Transform(toBool)
   @IsBoolean()
   BEHIND_HTTPS = false;
+
+  /**
+   * Which proxies in front may set X-Forwarded-For: empty/false (default) trusts none, so the
+   * client address is the socket's; a hop count (1: the nearest proxy); or a comma-separated
+   * list of proxy addresses/CIDRs (also loopback, linklocal, uniquelocal). Never `true`: that
+   * would take the client's own X-Forwarded-For as its address (rate limits bypassed).
+   */
+  @Transform(({ value }: { value: unknown }) =>
+    value === undefined || value === '' || value === 'false' || value === '0' ? '' : value,
+  )
+  @IsString()
+  @Matches(TRUST_PROXY_FORMAT, {
+    message:
+      'must be empty (no proxy trusted), a hop count, or comma-separated proxy addresses/CIDRs',
+  })
+  TRUST_PROXY = '';
 
   /** Comma-separated origins, or * for any. Empty: CORS off. */
   @IsString()
