@@ -77,6 +77,37 @@ describe('platform: health, docs, errors', () => {
   });
 });
 
+describe('platform: CORS', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ label: 'cors', env: { CORS_ORIGINS: 'https://app.example' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it.each(['PATCH', 'DELETE', 'PUT', 'POST', 'GET'])(
+    'lets a browser on an allowed origin send %s cross-origin',
+    async (method) => {
+      const res = await t.http
+        .options('/v1/users/me')
+        .set('Origin', 'https://app.example')
+        .set('Access-Control-Request-Method', method)
+        .set('Access-Control-Request-Headers', 'authorization,if-match,content-type');
+      expect(res.status).toBeLessThan(300);
+      expect(res.headers['access-control-allow-origin']).toBe('https://app.example');
+      expect(String(res.headers['access-control-allow-methods']).split(/\s*,\s*/)).toContain(
+        method,
+      );
+    },
+  );
+
+  it('exposes ETag, so a browser client can send If-Match', async () => {
+    const res = await t.http.get('/health/live').set('Origin', 'https://app.example').expect(200);
+    expect(String(res.headers['access-control-expose-headers'])).toContain('ETag');
+  });
+});
+
 /** A tiny route is needed to post bodies at: the OpenAPI-driven hostile-input suite covers the rest. */
 describe('platform: bodies that never reach a handler', () => {
   let t: TestApp;

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import { Socket } from 'node:net';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { classifyDatabaseError, DatabaseErrorKind } from '../../database/database-errors';
@@ -59,6 +62,10 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_PARTS_LIMIT: 'Too many parts in the multipart body',
   FST_FIELDS_LIMIT: 'Too many fields in the multipart body',
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'The request is not multipart/form-data',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is longer than allowed',
+  FST_ERR_BAD_URL: 'The URL is malformed',
+  HPE_HEADER_OVERFLOW: 'The request line or headers are larger than allowed',
+  ERR_HTTP_REQUEST_TIMEOUT: 'The request was not received in time',
   FST_PROTO_VIOLATION: 'The body contains a forbidden key (__proto__ or constructor.prototype)',
   CS_JSON_TOO_DEEP: 'The JSON body is nested too deeply',
   CS_JSON_TOO_MANY_KEYS: `The JSON body has an object with more than ${MAX_JSON_KEYS_PER_OBJECT} keys, or more than ${MAX_JSON_KEYS_TOTAL} keys in all`,
@@ -134,13 +141,58 @@ export function toProblem(error: unknown, instance: string, requestId?: string):
   };
 }
 
+/** Statuses whose request line is not echoed back: the problem names the occurrence instead. */
+const NOT_ECHOED = new Set([408, 414, 431]);
+
+/**
+ * Node's HTTP parser refused the bytes before any request existed (headers or URL over the
+ * limit: 431; request not received in time: 408; anything else: 400). Fastify's own answer was
+ * plain JSON; this is the same problem+json as every other error, with the security headers
+ * and a fresh request id, and the connection closed (what is left on it cannot be parsed).
+ */
+export function answerClientError(
+  error: Error & { code?: string },
+  socket: Socket,
+  headers: Array<[string, string]>,
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 431
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 408
+        : 400;
+  const requestId = randomUUID();
+  const problem = toProblem(
+    { statusCode: status, code: error.code, message: '' },
+    `urn:uuid:${requestId}`,
+    requestId,
+  );
+  if (status === 400) problem.detail = 'The request could not be parsed as HTTP';
+  const body = JSON.stringify(problem);
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Request-Id: ${requestId}`,
+    'Connection: close',
+    ...headers.map(([name, value]) => `${name}: ${value}`),
+  ];
+  if (socket.writable) socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+  else socket.destroy();
+}
+
 export function sendProblem(
   reply: FastifyReply,
   request: FastifyRequest,
   error: unknown,
   log: Logger,
 ): void {
-  const instance = (request.url ?? '/').split('?')[0];
+  const status = (error as FastifyLikeError)?.statusCode;
+  const instance =
+    typeof status === 'number' && NOT_ECHOED.has(status)
+      ? `urn:uuid:${String(request.id)}`
+      : (request.url ?? '/').split('?')[0];
   const problem = toProblem(error, instance, String(request.id ?? ''));
   if (problem.status >= 500) {
     const cause = classifyDatabaseError(error) ? (error as Error).message : error;
