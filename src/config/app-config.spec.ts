@@ -18,7 +18,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://u@db:5432/app',
-      JWT_SECRET: 'x'.repeat(32),
+      JWT_SECRET: 'production-secret-production-secret-0123',
     });
     expect(config.database).toMatchObject({
       kind: 'postgres',

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError, EnvironmentVariables, validateEnvironment } from './environment';
+import { MIN_SECRET_BYTES, weakSecretReason } from './secrets';
 
 export type DatabaseKind = 'postgres' | 'sqlite';
 export type NodeEnv = EnvironmentVariables['NODE_ENV'];
@@ -118,6 +119,13 @@ export function loadConfig(
   if (production && !env.JWT_SECRET) {
     throw new ConfigError(
       'Invalid configuration: JWT_SECRET must be set in production (at least 32 characters)',
+    );
+  }
+  const weak = production && env.JWT_SECRET ? weakSecretReason(env.JWT_SECRET) : null;
+  if (weak) {
+    // The reason only: the secret itself is never printed.
+    throw new ConfigError(
+      `Invalid configuration: JWT_SECRET ${weak}; set a random value of at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`,
     );
   }
   const cors = env.CORS_ORIGINS.trim();
