@@ -144,7 +144,7 @@ export async function createApp(
 
   app.useGlobalPipes(createValidationPipe());
   app.setGlobalPrefix('v1', { exclude: ['health', 'health/live', 'health/ready'] });
-  setupSwagger(app);
+  if (config.docs.enabled) setupSwagger(app);
   await app.init();
   return app;
 }

@@ -36,6 +36,10 @@ export abstract class AppConfig {
     statementTimeoutMs: number;
     migrateOnStart: boolean;
   };
+  /** DOCS_ENABLED: /docs and /docs-json served (default on, off in production). */
+  abstract readonly docs: { enabled: boolean };
+  /** HEALTH_DETAILS_TOKEN: X-Health-Token value that opens GET /health besides admins; null: admins only. */
+  abstract readonly health: { detailsToken: string | null };
   abstract readonly mongo: {
     url: string;
     database: string;
@@ -156,6 +160,8 @@ export function loadConfig(
       // The embedded default just works; a production database is migrated deliberately.
       migrateOnStart: env.DB_MIGRATE_ON_START ?? (kind === 'sqlite' || !production),
     },
+    docs: { enabled: env.DOCS_ENABLED ?? !production },
+    health: { detailsToken: env.HEALTH_DETAILS_TOKEN ?? null },
     mongo: env.MONGO_URL
       ? {
           url: env.MONGO_URL,

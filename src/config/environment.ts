@@ -181,6 +181,22 @@ export class EnvironmentVariables {
   })
   TRUST_PROXY = '';
 
+  /** Serve Swagger UI (/docs) and the OpenAPI document (/docs-json). Default: on, off in production. */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
+  DOCS_ENABLED?: boolean;
+
+  /**
+   * GET /health (readiness with every dependency's details) answers platform admins, or a
+   * request whose X-Health-Token header equals this. Unset: admins only.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  HEALTH_DETAILS_TOKEN?: string;
+
   /** Comma-separated origins, or * for any. Empty: CORS off. */
   @IsString()
   CORS_ORIGINS = '';
