@@ -91,6 +91,16 @@ export async function createApp(
     }),
     // Only the proxies TRUST_PROXY names may set X-Forwarded-For (never every client).
     trustProxy: config.http.trustProxy,
+    // Slow clients cannot hold sockets: the whole request within HTTP_REQUEST_TIMEOUT_MS (else
+    // 408, checked every second instead of Node's 30 s), idle sockets closed after
+    // HTTP_CONNECTION_TIMEOUT_MS.
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.connectionTimeoutMs,
+    http: {
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(config.http.requestTimeoutMs / 2)),
+      headersTimeout: Math.min(60_000, config.http.requestTimeoutMs),
+      requestTimeout: config.http.requestTimeoutMs,
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },

@@ -22,6 +22,10 @@ export abstract class AppConfig {
     bodyLimitBytes: number;
     shutdownTimeoutMs: number;
     shutdownDelayMs: number;
+    /** HTTP_REQUEST_TIMEOUT_MS: whole request (headers + body) received within this, else 408. */
+    requestTimeoutMs: number;
+    /** HTTP_CONNECTION_TIMEOUT_MS: idle sockets closed after this. */
+    connectionTimeoutMs: number;
     /** V8's heap growing factor, as (1 + percent/100); 0: V8's default. */
     heapGrowingPercent: number;
   };
@@ -144,6 +148,8 @@ export function loadConfig(
       bodyLimitBytes: 1024 * 1024,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      connectionTimeoutMs: env.HTTP_CONNECTION_TIMEOUT_MS,
       heapGrowingPercent: env.HEAP_GROWING_PERCENT,
     },
     database: {

@@ -225,6 +225,23 @@ export class EnvironmentVariables {
   @Max(60_000)
   SHUTDOWN_DELAY_MS = 0;
 
+  /**
+   * Longest a client may take to send a whole request (headers and body): then 408 and the
+   * connection is closed. Bounds slow-body clients (each holds a socket while it trickles).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(3_600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  /** A socket with no traffic for this long is closed (Fastify `connectionTimeout`). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(3_600_000)
+  HTTP_CONNECTION_TIMEOUT_MS = 60_000;
+
   /** V8 old-generation growth per full GC, in percent; 0 keeps V8's own (up to 4×). See README. */
   @Transform(toInt)
   @IsInt()

@@ -202,6 +202,12 @@ export function sendProblem(
     );
   }
   if (reply.sent) return;
+  // Refused before its body was read, or a 413 (too many multipart fields or files, body too
+  // large; busboy stops reading at the limit): what is left on the connection cannot be trusted
+  // as the next request, so answer and close (Node discards the rest) instead of leaving a
+  // keep-alive connection hanging until its timeout.
+  if (problem.status === 413 || (problem.status >= 400 && request.raw && !request.raw.complete))
+    reply.header('Connection', 'close');
   if (problem.status === 503 && !reply.getHeader('retry-after')) reply.header('Retry-After', '5');
   reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(problem);
 }
