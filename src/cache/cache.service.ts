@@ -37,6 +37,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   readonly memory: Keyv;
   readonly redis: Keyv | null = null;
   private readonly client: RedisClientType | null = null;
+  private readonly commandTimeoutMs: number;
   private subscriber: RedisClientType | null = null;
   private readonly channel: string;
   private readonly prefix: string;
@@ -57,14 +58,18 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     this.memory.serialize = undefined;
     this.memory.deserialize = undefined;
     this.prefix = config.redis?.keyPrefix ?? 'cs:';
+    this.commandTimeoutMs = config.redis?.commandTimeoutMs ?? 200;
     this.channel = `${this.prefix}cache:invalidate`;
     if (config.redis) {
       this.client = createClient({
         url: config.redis.url,
         // Fail fast while disconnected instead of queueing commands behind a dead socket.
         disableOfflineQueue: true,
+        // A hung Redis (connected, silent): each command fails after this, and the call falls
+        // through to the database instead of waiting as long as Redis hangs.
+        commandOptions: { timeout: config.redis.commandTimeoutMs },
         socket: {
-          connectTimeout: 1_000,
+          connectTimeout: config.redis.connectTimeoutMs,
           reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000),
         },
       }) as RedisClientType;
@@ -95,6 +100,8 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.recovery) clearInterval(this.recovery);
+    this.recovery = null;
     // A connected client flushes and quits; one still reconnecting is dropped at once.
     for (const client of [this.subscriber, this.client]) {
       if (!client?.isOpen) continue;
@@ -111,7 +118,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   async ping(): Promise<CacheHealth> {
     if (!this.client) return { store: 'memory' };
     try {
-      await this.client.ping();
+      await this.bounded(this.client.ping());
       this.markUp();
     } catch (error) {
       this.markDown(error as Error);
@@ -212,15 +219,47 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   private async tryRedis<T>(operation: () => Promise<T>): Promise<T | undefined> {
     if (!this.redisHealthy) return undefined;
     try {
-      return await operation();
+      return await this.bounded(operation());
     } catch (error) {
       this.markDown(error as Error);
       return undefined;
     }
   }
 
+  /**
+   * Marked down by a failed command on a connection that never dropped (a hung Redis), the
+   * client emits no 'ready' when Redis answers again: ping it once a second until it does.
+   */
+  private recovery: NodeJS.Timeout | null = null;
+
+  /**
+   * The command timeout, enforced here too: node-redis' own (`commandOptions.timeout`) only
+   * starts once a command is written, so a call queued behind a silent socket could wait forever.
+   */
+  private bounded<T>(operation: Promise<T>): Promise<T> {
+    const ms = this.commandTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    });
+    return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private scheduleRecovery(): void {
+    if (this.recovery || !this.client) return;
+    this.recovery = setInterval(() => {
+      if (this.redisHealthy || !this.client?.isReady) return;
+      this.bounded(this.client.ping()).then(
+        () => this.markUp(),
+        () => undefined,
+      );
+    }, 1_000);
+    this.recovery.unref();
+  }
+
   private markDown(error: Error): void {
     this.redisHealthy = false;
+    this.scheduleRecovery();
     if (!this.outageLogged) {
       this.outageLogged = true;
       this.log.warn(`Redis unavailable, serving without the shared cache: ${error.message}`);

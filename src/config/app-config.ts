@@ -50,7 +50,13 @@ export abstract class AppConfig {
     maxPoolSize: number;
     minPoolSize: number;
   } | null;
-  abstract readonly redis: { url: string; keyPrefix: string } | null;
+  abstract readonly redis: {
+    url: string;
+    keyPrefix: string;
+    /** REDIS_COMMAND_TIMEOUT_MS / REDIS_CONNECT_TIMEOUT_MS, on every Redis client. */
+    commandTimeoutMs: number;
+    connectTimeoutMs: number;
+  } | null;
   abstract readonly cache: { ttlSeconds: number; memoryMaxEntries: number };
   abstract readonly auth: {
     jwtSecret: string;
@@ -176,7 +182,14 @@ export function loadConfig(
           minPoolSize: env.MONGO_MIN_POOL_SIZE ?? (production ? 5 : 0),
         }
       : null,
-    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : null,
+    redis: env.REDIS_URL
+      ? {
+          url: env.REDIS_URL,
+          keyPrefix: env.REDIS_KEY_PREFIX,
+          commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+          connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS,
+        }
+      : null,
     cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryMaxEntries: env.CACHE_MEMORY_MAX_ENTRIES },
     auth: {
       // Without a secret outside production, a random one per process: tokens die on restart.

@@ -119,6 +119,24 @@ export class EnvironmentVariables {
   @IsString()
   REDIS_KEY_PREFIX = 'cs:';
 
+  /**
+   * Longest a Redis command may take before it counts as failed (cache, pub/sub, throttler):
+   * a hung Redis (connected, silent) then costs each request at most this, and the app falls
+   * through to the database and per-instance rate limits.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  REDIS_COMMAND_TIMEOUT_MS = 200;
+
+  /** Longest a Redis connection attempt may take. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  REDIS_CONNECT_TIMEOUT_MS = 1_000;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

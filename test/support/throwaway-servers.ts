@@ -189,6 +189,10 @@ export interface ThrowawayRedis {
   stop(): Promise<void>;
   start(): Promise<void>;
   isRunning(): boolean;
+  /** SIGSTOP: the server keeps its connections but answers nothing (a hung Redis). */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   destroy(): Promise<void>;
 }
 
@@ -240,7 +244,10 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
     start,
     stop,
     isRunning: () => child !== null,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async destroy() {
+      child?.kill('SIGCONT');
       await stop();
       rmSync(dir, { recursive: true, force: true });
       unregister();
