@@ -74,7 +74,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
         },
       }) as RedisClientType;
       this.client.on('error', (error: Error) => this.markDown(error));
-      this.client.on('ready', () => this.markUp());
+      this.client.on('ready', () => void this.markUp());
       const store = new KeyvRedis(this.client, { throwOnConnectError: false, throwOnErrors: true });
       this.redis = new Keyv({
         store,
@@ -119,7 +119,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     if (!this.client) return { store: 'memory' };
     try {
       await this.bounded(this.client.ping());
-      this.markUp();
+      await this.markUp();
     } catch (error) {
       this.markDown(error as Error);
     }
@@ -129,7 +129,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   async get<T>(key: string): Promise<T | undefined> {
     const local = await this.memory.get<T>(key);
     if (local !== undefined || !this.redis) return local;
-    const shared = await this.tryRedis(() => this.redis!.get<T>(key));
+    const shared = await this.tryRedis(() => this.redis!.get<T>(this.epochKey(key)));
     if (shared !== undefined && shared !== null) {
       await this.memory.set(key, deepFreeze(shared), MEMORY_TIER_MAX_TTL_MS);
       return shared;
@@ -144,13 +144,13 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       deepFreeze(value),
       this.redis ? Math.min(ttlMs, MEMORY_TIER_MAX_TTL_MS) : ttlMs,
     );
-    if (this.redis) await this.tryRedis(() => this.redis!.set(key, value, ttlMs));
+    if (this.redis) await this.tryRedis(() => this.redis!.set(this.epochKey(key), value, ttlMs));
   }
 
   async del(key: string): Promise<void> {
     await this.memory.delete(key);
     if (this.redis) {
-      await this.tryRedis(() => this.redis!.delete(key));
+      await this.tryRedis(() => this.redis!.delete(this.epochKey(key)));
       await this.publish({ key });
     }
   }
@@ -160,7 +160,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     this.deleteLocalPrefix(prefix);
     if (!this.client || !this.redis) return;
     await this.tryRedis(async () => {
-      const pattern = `${this.redisKey(prefix)}*`;
+      const pattern = `${this.redisKey(this.epochKey(prefix))}*`;
       for await (const keys of this.client!.scanIterator({ MATCH: pattern, COUNT: 500 })) {
         const batch = ([] as string[]).concat(keys as unknown as string[]);
         if (batch.length) await this.client!.del(batch);
@@ -207,8 +207,18 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
 
   private async onInvalidation(raw: string): Promise<void> {
     try {
-      const message = JSON.parse(raw) as { key?: string; prefix?: string; from?: string };
+      const message = JSON.parse(raw) as {
+        key?: string;
+        prefix?: string;
+        epoch?: number;
+        from?: string;
+      };
       if (message.from === this.instanceId) return;
+      if (typeof message.epoch === 'number' && message.epoch > (this.epoch ?? 0)) {
+        // Another instance recovered from an outage: follow it to the new epoch.
+        this.epoch = message.epoch;
+        this.memoryStore.store.clear();
+      }
       if (message.key) await this.memory.delete(message.key);
       if (message.prefix) this.deleteLocalPrefix(message.prefix);
     } catch {
@@ -250,7 +260,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     this.recovery = setInterval(() => {
       if (this.redisHealthy || !this.client?.isReady) return;
       this.bounded(this.client.ping()).then(
-        () => this.markUp(),
+        () => void this.markUp(),
         () => undefined,
       );
     }, 1_000);
@@ -266,12 +276,51 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private markUp(): void {
-    if (this.redisHealthy) return;
-    this.redisHealthy = true;
-    // Whatever was cached in memory during the outage may be stale across instances.
-    this.memoryStore.store.clear();
-    if (this.outageLogged) this.log.log('Redis is back; shared cache resumed');
-    this.outageLogged = false;
+  /**
+   * Redis answered (first connection, reconnect, or a hang ended). Nothing written to Redis
+   * before an outage is trusted after it: invalidations sent meanwhile were lost, and a Redis
+   * restarted from its append-only file brings old entries back. So every Redis key carries the
+   * cache epoch (`e{n}:`), and each recovery moves to a new one (INCR of `{prefix}cache:epoch`,
+   * announced to the other instances); entries of older epochs are never read and expire.
+   */
+  private markUp(): Promise<void> {
+    if (this.redisHealthy) return Promise.resolve();
+    this.establishing ??= this.establishEpoch(this.epoch !== null)
+      .then(() => {
+        this.redisHealthy = true;
+        // Whatever was cached in memory during the outage may be stale across instances.
+        this.memoryStore.store.clear();
+        if (this.outageLogged) this.log.log('Redis is back; shared cache resumed');
+        this.outageLogged = false;
+      })
+      .catch((error: Error) => this.markDown(error))
+      .finally(() => (this.establishing = null));
+    return this.establishing;
+  }
+
+  private epoch: number | null = null;
+  private establishing: Promise<void> | null = null;
+
+  private async establishEpoch(recovery: boolean): Promise<void> {
+    const key = `${this.prefix}cache:epoch`;
+    if (!recovery) {
+      this.epoch = Number((await this.bounded(this.client!.get(key))) ?? 0) || 0;
+      return;
+    }
+    let next = Number(await this.bounded(this.client!.incr(key)));
+    // A Redis restored from an older file may hand back an epoch this instance already used.
+    if (next <= (this.epoch ?? 0)) {
+      next = (this.epoch ?? 0) + 1;
+      await this.bounded(this.client!.set(key, String(next)));
+    }
+    this.epoch = next;
+    await this.bounded(
+      this.client!.publish(this.channel, JSON.stringify({ epoch: next, from: this.instanceId })),
+    ).catch(() => undefined);
+  }
+
+  /** The Redis key of a cache key: its epoch first, so older epochs are never read. */
+  private epochKey(key: string): string {
+    return `e${this.epoch ?? 0}:${key}`;
   }
 }

@@ -196,8 +196,13 @@ export interface ThrowawayRedis {
   destroy(): Promise<void>;
 }
 
-/** redis-server on a free port, nothing kept on disk. */
-export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
+/**
+ * redis-server on a free port, nothing kept on disk; `appendonly`: an append-only file in its
+ * directory (fsync every write), so a restart brings the data back.
+ */
+export async function startThrowawayRedis(
+  options: { appendonly?: boolean } = {},
+): Promise<ThrowawayRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'cs-redis-'));
   let child: ChildProcess | null = null;
@@ -213,7 +218,8 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
         '--save',
         '',
         '--appendonly',
-        'no',
+        options.appendonly ? 'yes' : 'no',
+        ...(options.appendonly ? ['--appendfsync', 'always'] : []),
         '--dir',
         dir,
         '--loglevel',
