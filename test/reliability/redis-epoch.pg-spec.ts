@@ -14,12 +14,13 @@ describe('Redis restarted from its append-only file', () => {
   let redis: ThrowawayRedis;
   let t: TestApp;
   let cache: CacheService;
+  const redisState = async () => ((await cache.ping()) as { redis?: string }).redis;
 
   beforeAll(async () => {
     redis = await startThrowawayRedis({ appendonly: true });
     t = await startTestApp({ label: 'redis-epoch', env: { REDIS_URL: redis.url } });
     cache = t.app.get(CacheService);
-    await waitUntil(async () => (await cache.ping()).redis === 'up', 10_000);
+    await waitUntil(async () => (await redisState()) === 'up', 10_000);
   });
   afterAll(async () => {
     await t?.close().catch(() => undefined);
@@ -32,11 +33,11 @@ describe('Redis restarted from its append-only file', () => {
     expect(await cache.get(key)).toEqual({ id: 'u1', isAdmin: true });
 
     await redis.stop(); // SIGKILL: the append-only file (fsync always) keeps the entry
-    await waitUntil(async () => (await cache.ping()).redis === 'down', 10_000);
+    await waitUntil(async () => (await redisState()) === 'down', 10_000);
     await cache.del(key); // the admin is removed while Redis is down: the delete never reaches it
 
     await redis.start();
-    await waitUntil(async () => (await cache.ping()).redis === 'up', 15_000);
+    await waitUntil(async () => (await redisState()) === 'up', 15_000);
     const raw = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     try {
       const restored = await raw.keys(`*${key}*`);

@@ -30,13 +30,14 @@ describe('connections after refused bodies and from slow clients', () => {
     return new Promise<{ text: string; closedAfterMs: number | null }>((resolve) => {
       const started = Date.now();
       let text = '';
-      const socket: Socket = connect(port, '127.0.0.1', async () => {
+      const send = async () => {
         for (const [i, chunk] of chunks.entries()) {
           if (i > 0 && pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
           if (socket.destroyed) break;
           socket.write(chunk);
         }
-      });
+      };
+      const socket: Socket = connect(port, '127.0.0.1', () => void send());
       const timer = setTimeout(() => {
         socket.destroy();
         resolve({ text, closedAfterMs: null });
