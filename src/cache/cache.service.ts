@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import KeyvRedis, { createClient, Keyv, RedisClientType } from '@keyv/redis';
 import { KeyvCacheableMemory } from 'cacheable';
 import { AppConfig } from '../config/app-config';
+import { CacheInvalidation, isCacheInvalidation } from './cache-keys';
 
 /**
  * Values in the memory tier are shared by every reader, so they are frozen (deeply) when
@@ -83,9 +85,19 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       });
       this.redis.on('error', () => undefined); // errors surface as rejections and are handled per call
     }
+    this.ipc = !this.client && cluster.isWorker && typeof process.send === 'function';
   }
 
+  /** A cluster worker without Redis: invalidations travel to the other workers over IPC. */
+  private readonly ipc: boolean;
+  private readonly onIpc = (message: unknown) => {
+    if (!isCacheInvalidation(message)) return;
+    if (message.key) void this.memory.delete(message.key);
+    if (message.prefix) this.deleteLocalPrefix(message.prefix);
+  };
+
   async onModuleInit(): Promise<void> {
+    if (this.ipc) process.on('message', this.onIpc);
     if (!this.client) return;
     // Never block start-up on Redis: the app serves without its cache.
     this.client.connect().catch((error: Error) => this.markDown(error));
@@ -100,6 +112,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.ipc) process.off('message', this.onIpc);
     if (this.recovery) clearInterval(this.recovery);
     this.recovery = null;
     // A connected client flushes and quits; one still reconnecting is dropped at once.
@@ -152,12 +165,13 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     if (this.redis) {
       await this.tryRedis(() => this.redis!.delete(this.epochKey(key)));
       await this.publish({ key });
-    }
+    } else if (this.ipc) await this.publish({ key });
   }
 
   /** Deletes every key starting with `prefix`, in this process, in Redis and in the other instances. */
   async delByPrefix(prefix: string): Promise<void> {
     this.deleteLocalPrefix(prefix);
+    if (this.ipc) return this.publish({ prefix });
     if (!this.client || !this.redis) return;
     await this.tryRedis(async () => {
       const pattern = `${this.redisKey(this.epochKey(prefix))}*`;
@@ -199,6 +213,11 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async publish(message: { key?: string; prefix?: string }): Promise<void> {
+    if (this.ipc) {
+      const relay: CacheInvalidation = { type: 'cornerstone:cache-invalidate', ...message };
+      process.send!(relay);
+      return;
+    }
     if (!this.client) return;
     await this.tryRedis(() =>
       this.client!.publish(this.channel, JSON.stringify({ ...message, from: this.instanceId })),
