@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
-import { LogController } from 'fastify';
+import { Socket } from 'node:net';
+import { Logger as NestLogger } from '@nestjs/common';
+import { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet, { HelmetOptions } from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module';
+import { answerClientError, sendProblem } from './common/errors/problem.filter';
 import { createValidationPipe } from './common/errors/validation-pipe';
 import { registerRequestLogging } from './common/logging/request-logging';
 import { rootLogger } from './common/logging/root-logger';
@@ -64,8 +67,21 @@ export async function createApp(
   config: AppConfig,
   options: AppOptions = {},
 ): Promise<NestFastifyApplication> {
+  const security = securityHeaders(securityHeaderOptions(config));
+  const errorLog = new NestLogger('Errors');
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
+    // The router refuses a malformed URL (400) or an over-long path parameter (414) before any
+    // hook runs: answered here as problem+json with the security headers and request id.
+    frameworkErrors: (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+      for (const [name, value] of security) reply.header(name, value);
+      reply.header('X-Request-Id', request.id);
+      sendProblem(reply, request, error, errorLog);
+    },
+    // Node's parser refuses oversized headers or URLs (431) and slow requests (408) before
+    // Fastify sees a request: the same problem+json, headers and a request id, then close.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) =>
+      answerClientError(error, socket, security),
     genReqId: requestId,
     loggerInstance: rootLogger(config),
     // Fastify's own two lines per request are off: registerRequestLogging writes one.
@@ -73,7 +89,18 @@ export async function createApp(
       disableRequestLogging: true,
       requestIdLogLabel: 'requestId',
     }),
-    trustProxy: config.env === 'production' ? true : false,
+    // Only the proxies TRUST_PROXY names may set X-Forwarded-For (never every client).
+    trustProxy: config.http.trustProxy,
+    // Slow clients cannot hold sockets: the whole request within HTTP_REQUEST_TIMEOUT_MS (else
+    // 408, checked every second instead of Node's 30 s), idle sockets closed after
+    // HTTP_CONNECTION_TIMEOUT_MS.
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.connectionTimeoutMs,
+    http: {
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(config.http.requestTimeoutMs / 2)),
+      headersTimeout: Math.min(60_000, config.http.requestTimeoutMs),
+      requestTimeout: config.http.requestTimeoutMs,
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
@@ -106,7 +133,6 @@ export async function createApp(
     },
     throwFileSizeLimit: true,
   });
-  const security = securityHeaders(securityHeaderOptions(config));
   fastify.addHook('onRequest', (request, reply, done) => {
     for (const [name, value] of security) reply.raw.setHeader(name, value);
     reply.raw.setHeader('X-Request-Id', request.id);
@@ -116,7 +142,9 @@ export async function createApp(
   if (config.http.corsOrigins) {
     app.enableCors({
       origin: config.http.corsOrigins === '*' ? true : config.http.corsOrigins,
-      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location'],
+      // Every method the API has (the default is GET, HEAD, POST: no cross-origin PATCH/DELETE).
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location', 'ETag'],
       credentials: config.http.corsOrigins !== '*',
     });
   }
@@ -126,7 +154,7 @@ export async function createApp(
 
   app.useGlobalPipes(createValidationPipe());
   app.setGlobalPrefix('v1', { exclude: ['health', 'health/live', 'health/ready'] });
-  setupSwagger(app);
+  if (config.docs.enabled) setupSwagger(app);
   await app.init();
   return app;
 }

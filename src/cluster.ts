@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import cluster, { Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { isCacheInvalidation } from './cache/cache-keys';
 import { failStart, readConfig, start } from './main';
 
 /**
@@ -87,6 +88,14 @@ function runPrimary(): void {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  // Without Redis each worker has its own cache: an invalidation in one worker is relayed to
+  // the others (CacheService sends it over IPC), so revocation holds in every worker at once.
+  cluster.on('message', (from: Worker, message: unknown) => {
+    if (!isCacheInvalidation(message)) return;
+    for (const worker of Object.values(cluster.workers ?? {}))
+      if (worker && worker.id !== from.id && worker.isConnected()) worker.send(message);
+  });
 
   log(`primary ${process.pid} starting ${size} worker(s)`);
   const first = fork();

@@ -77,6 +77,86 @@ describe('platform: health, docs, errors', () => {
   });
 });
 
+describe('platform: what is public in production', () => {
+  const TOKEN = 'health-token-health-token-0123';
+  const apps: TestApp[] = [];
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+  });
+  const start = async (env: Record<string, string>) => {
+    const t = await startTestApp({ label: 'exposure', env });
+    apps.push(t);
+    return t;
+  };
+
+  it('serves no /docs or /docs-json in production unless DOCS_ENABLED says so', async () => {
+    const prod = await start({ NODE_ENV: 'production' });
+    expect(prod.config.docs.enabled).toBe(false);
+    for (const url of ['/docs', '/docs-json', '/docs-yaml']) {
+      const res = await prod.http.get(url);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    const open = await start({ NODE_ENV: 'production', DOCS_ENABLED: 'true' });
+    await open.http.get('/docs-json').expect(200);
+  });
+
+  it('keeps liveness and readiness public, and /health details for admins or X-Health-Token', async () => {
+    const t = await start({ HEALTH_DETAILS_TOKEN: TOKEN });
+    await t.http.get('/health/live').expect(200);
+    await t.http.get('/health/ready').expect(200);
+    const anonymous = await t.http.get('/health');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(anonymous.text).not.toContain('database');
+    expect(
+      (await t.http.get('/health').set('X-Health-Token', 'wrong-token-wrong-token')).status,
+    ).toBe(401);
+    const withToken = await t.http.get('/health').set('X-Health-Token', TOKEN).expect(200);
+    expect(withToken.body.details.database.status).toBe('up');
+  });
+
+  it('answers 50 concurrent readiness probes (they share the run in flight)', async () => {
+    const t = apps[apps.length - 1];
+    const fastify = t.app.getHttpAdapter().getInstance();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => fastify.inject({ method: 'GET', url: '/health/ready' })),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual(Array(50).fill(200));
+  });
+});
+
+describe('platform: CORS', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ label: 'cors', env: { CORS_ORIGINS: 'https://app.example' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it.each(['PATCH', 'DELETE', 'PUT', 'POST', 'GET'])(
+    'lets a browser on an allowed origin send %s cross-origin',
+    async (method) => {
+      const res = await t.http
+        .options('/v1/users/me')
+        .set('Origin', 'https://app.example')
+        .set('Access-Control-Request-Method', method)
+        .set('Access-Control-Request-Headers', 'authorization,if-match,content-type');
+      expect(res.status).toBeLessThan(300);
+      expect(res.headers['access-control-allow-origin']).toBe('https://app.example');
+      expect(String(res.headers['access-control-allow-methods']).split(/\s*,\s*/)).toContain(
+        method,
+      );
+    },
+  );
+
+  it('exposes ETag, so a browser client can send If-Match', async () => {
+    const res = await t.http.get('/health/live').set('Origin', 'https://app.example').expect(200);
+    expect(String(res.headers['access-control-expose-headers'])).toContain('ETag');
+  });
+});
+
 /** A tiny route is needed to post bodies at: the OpenAPI-driven hostile-input suite covers the rest. */
 describe('platform: bodies that never reach a handler', () => {
   let t: TestApp;

@@ -28,6 +28,14 @@ describe('start-up with bad configuration', () => {
       /^Invalid configuration: DATABASE_URL must be postgres:\/\/.+ or sqlite:/,
     ],
     [{ NODE_ENV: 'production' }, /^Invalid configuration: JWT_SECRET must be set in production/],
+    [
+      { NODE_ENV: 'production', JWT_SECRET: 'change-me-change-me-change-me-change-me' },
+      /^Invalid configuration: JWT_SECRET is an example value published in this repository; set a random value/,
+    ],
+    [
+      { NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(48) },
+      /^Invalid configuration: JWT_SECRET is one character repeated; /,
+    ],
   ])('exits 1 with one line naming the variable (%j)', (env, line) => {
     const result = start(env as Record<string, string>);
     expect(result.status).toBe(1);

@@ -14,3 +14,18 @@ export const CacheKeys = {
   /** An API key's credential (owner, scopes, expiry, revocation), by the SHA-256 of the key. */
   apiKey: (keyHash: string) => `api_key:${keyHash}`,
 } as const;
+
+/** An invalidation relayed between cluster workers over IPC when there is no Redis. */
+export interface CacheInvalidation {
+  type: 'cornerstone:cache-invalidate';
+  key?: string;
+  prefix?: string;
+}
+
+export function isCacheInvalidation(message: unknown): message is CacheInvalidation {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as { type?: unknown }).type === 'cornerstone:cache-invalidate'
+  );
+}

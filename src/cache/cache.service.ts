@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import KeyvRedis, { createClient, Keyv, RedisClientType } from '@keyv/redis';
 import { KeyvCacheableMemory } from 'cacheable';
 import { AppConfig } from '../config/app-config';
+import { CacheInvalidation, isCacheInvalidation } from './cache-keys';
 
 /**
  * Values in the memory tier are shared by every reader, so they are frozen (deeply) when
@@ -37,6 +39,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   readonly memory: Keyv;
   readonly redis: Keyv | null = null;
   private readonly client: RedisClientType | null = null;
+  private readonly commandTimeoutMs: number;
   private subscriber: RedisClientType | null = null;
   private readonly channel: string;
   private readonly prefix: string;
@@ -57,19 +60,23 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     this.memory.serialize = undefined;
     this.memory.deserialize = undefined;
     this.prefix = config.redis?.keyPrefix ?? 'cs:';
+    this.commandTimeoutMs = config.redis?.commandTimeoutMs ?? 200;
     this.channel = `${this.prefix}cache:invalidate`;
     if (config.redis) {
       this.client = createClient({
         url: config.redis.url,
         // Fail fast while disconnected instead of queueing commands behind a dead socket.
         disableOfflineQueue: true,
+        // A hung Redis (connected, silent): each command fails after this, and the call falls
+        // through to the database instead of waiting as long as Redis hangs.
+        commandOptions: { timeout: config.redis.commandTimeoutMs },
         socket: {
-          connectTimeout: 1_000,
+          connectTimeout: config.redis.connectTimeoutMs,
           reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000),
         },
       }) as RedisClientType;
       this.client.on('error', (error: Error) => this.markDown(error));
-      this.client.on('ready', () => this.markUp());
+      this.client.on('ready', () => void this.markUp());
       const store = new KeyvRedis(this.client, { throwOnConnectError: false, throwOnErrors: true });
       this.redis = new Keyv({
         store,
@@ -78,9 +85,19 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       });
       this.redis.on('error', () => undefined); // errors surface as rejections and are handled per call
     }
+    this.ipc = !this.client && cluster.isWorker && typeof process.send === 'function';
   }
 
+  /** A cluster worker without Redis: invalidations travel to the other workers over IPC. */
+  private readonly ipc: boolean;
+  private readonly onIpc = (message: unknown) => {
+    if (!isCacheInvalidation(message)) return;
+    if (message.key) void this.memory.delete(message.key);
+    if (message.prefix) this.deleteLocalPrefix(message.prefix);
+  };
+
   async onModuleInit(): Promise<void> {
+    if (this.ipc) process.on('message', this.onIpc);
     if (!this.client) return;
     // Never block start-up on Redis: the app serves without its cache.
     this.client.connect().catch((error: Error) => this.markDown(error));
@@ -95,6 +112,9 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.ipc) process.off('message', this.onIpc);
+    if (this.recovery) clearInterval(this.recovery);
+    this.recovery = null;
     // A connected client flushes and quits; one still reconnecting is dropped at once.
     for (const client of [this.subscriber, this.client]) {
       if (!client?.isOpen) continue;
@@ -111,8 +131,8 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   async ping(): Promise<CacheHealth> {
     if (!this.client) return { store: 'memory' };
     try {
-      await this.client.ping();
-      this.markUp();
+      await this.bounded(this.client.ping());
+      await this.markUp();
     } catch (error) {
       this.markDown(error as Error);
     }
@@ -122,7 +142,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   async get<T>(key: string): Promise<T | undefined> {
     const local = await this.memory.get<T>(key);
     if (local !== undefined || !this.redis) return local;
-    const shared = await this.tryRedis(() => this.redis!.get<T>(key));
+    const shared = await this.tryRedis(() => this.redis!.get<T>(this.epochKey(key)));
     if (shared !== undefined && shared !== null) {
       await this.memory.set(key, deepFreeze(shared), MEMORY_TIER_MAX_TTL_MS);
       return shared;
@@ -137,23 +157,24 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       deepFreeze(value),
       this.redis ? Math.min(ttlMs, MEMORY_TIER_MAX_TTL_MS) : ttlMs,
     );
-    if (this.redis) await this.tryRedis(() => this.redis!.set(key, value, ttlMs));
+    if (this.redis) await this.tryRedis(() => this.redis!.set(this.epochKey(key), value, ttlMs));
   }
 
   async del(key: string): Promise<void> {
     await this.memory.delete(key);
     if (this.redis) {
-      await this.tryRedis(() => this.redis!.delete(key));
+      await this.tryRedis(() => this.redis!.delete(this.epochKey(key)));
       await this.publish({ key });
-    }
+    } else if (this.ipc) await this.publish({ key });
   }
 
   /** Deletes every key starting with `prefix`, in this process, in Redis and in the other instances. */
   async delByPrefix(prefix: string): Promise<void> {
     this.deleteLocalPrefix(prefix);
+    if (this.ipc) return this.publish({ prefix });
     if (!this.client || !this.redis) return;
     await this.tryRedis(async () => {
-      const pattern = `${this.redisKey(prefix)}*`;
+      const pattern = `${this.redisKey(this.epochKey(prefix))}*`;
       for await (const keys of this.client!.scanIterator({ MATCH: pattern, COUNT: 500 })) {
         const batch = ([] as string[]).concat(keys as unknown as string[]);
         if (batch.length) await this.client!.del(batch);
@@ -192,6 +213,11 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async publish(message: { key?: string; prefix?: string }): Promise<void> {
+    if (this.ipc) {
+      const relay: CacheInvalidation = { type: 'cornerstone:cache-invalidate', ...message };
+      process.send!(relay);
+      return;
+    }
     if (!this.client) return;
     await this.tryRedis(() =>
       this.client!.publish(this.channel, JSON.stringify({ ...message, from: this.instanceId })),
@@ -200,8 +226,18 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
 
   private async onInvalidation(raw: string): Promise<void> {
     try {
-      const message = JSON.parse(raw) as { key?: string; prefix?: string; from?: string };
+      const message = JSON.parse(raw) as {
+        key?: string;
+        prefix?: string;
+        epoch?: number;
+        from?: string;
+      };
       if (message.from === this.instanceId) return;
+      if (typeof message.epoch === 'number' && message.epoch > (this.epoch ?? 0)) {
+        // Another instance recovered from an outage: follow it to the new epoch.
+        this.epoch = message.epoch;
+        this.memoryStore.store.clear();
+      }
       if (message.key) await this.memory.delete(message.key);
       if (message.prefix) this.deleteLocalPrefix(message.prefix);
     } catch {
@@ -212,27 +248,98 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   private async tryRedis<T>(operation: () => Promise<T>): Promise<T | undefined> {
     if (!this.redisHealthy) return undefined;
     try {
-      return await operation();
+      return await this.bounded(operation());
     } catch (error) {
       this.markDown(error as Error);
       return undefined;
     }
   }
 
+  /**
+   * Marked down by a failed command on a connection that never dropped (a hung Redis), the
+   * client emits no 'ready' when Redis answers again: ping it once a second until it does.
+   */
+  private recovery: NodeJS.Timeout | null = null;
+
+  /**
+   * The command timeout, enforced here too: node-redis' own (`commandOptions.timeout`) only
+   * starts once a command is written, so a call queued behind a silent socket could wait forever.
+   */
+  private bounded<T>(operation: Promise<T>): Promise<T> {
+    const ms = this.commandTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    });
+    return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private scheduleRecovery(): void {
+    if (this.recovery || !this.client) return;
+    this.recovery = setInterval(() => {
+      if (this.redisHealthy || !this.client?.isReady) return;
+      this.bounded(this.client.ping()).then(
+        () => void this.markUp(),
+        () => undefined,
+      );
+    }, 1_000);
+    this.recovery.unref();
+  }
+
   private markDown(error: Error): void {
     this.redisHealthy = false;
+    this.scheduleRecovery();
     if (!this.outageLogged) {
       this.outageLogged = true;
       this.log.warn(`Redis unavailable, serving without the shared cache: ${error.message}`);
     }
   }
 
-  private markUp(): void {
-    if (this.redisHealthy) return;
-    this.redisHealthy = true;
-    // Whatever was cached in memory during the outage may be stale across instances.
-    this.memoryStore.store.clear();
-    if (this.outageLogged) this.log.log('Redis is back; shared cache resumed');
-    this.outageLogged = false;
+  /**
+   * Redis answered (first connection, reconnect, or a hang ended). Nothing written to Redis
+   * before an outage is trusted after it: invalidations sent meanwhile were lost, and a Redis
+   * restarted from its append-only file brings old entries back. So every Redis key carries the
+   * cache epoch (`e{n}:`), and each recovery moves to a new one (INCR of `{prefix}cache:epoch`,
+   * announced to the other instances); entries of older epochs are never read and expire.
+   */
+  private markUp(): Promise<void> {
+    if (this.redisHealthy) return Promise.resolve();
+    this.establishing ??= this.establishEpoch(this.epoch !== null)
+      .then(() => {
+        this.redisHealthy = true;
+        // Whatever was cached in memory during the outage may be stale across instances.
+        this.memoryStore.store.clear();
+        if (this.outageLogged) this.log.log('Redis is back; shared cache resumed');
+        this.outageLogged = false;
+      })
+      .catch((error: Error) => this.markDown(error))
+      .finally(() => (this.establishing = null));
+    return this.establishing;
+  }
+
+  private epoch: number | null = null;
+  private establishing: Promise<void> | null = null;
+
+  private async establishEpoch(recovery: boolean): Promise<void> {
+    const key = `${this.prefix}cache:epoch`;
+    if (!recovery) {
+      this.epoch = Number((await this.bounded(this.client!.get(key))) ?? 0) || 0;
+      return;
+    }
+    let next = Number(await this.bounded(this.client!.incr(key)));
+    // A Redis restored from an older file may hand back an epoch this instance already used.
+    if (next <= (this.epoch ?? 0)) {
+      next = (this.epoch ?? 0) + 1;
+      await this.bounded(this.client!.set(key, String(next)));
+    }
+    this.epoch = next;
+    await this.bounded(
+      this.client!.publish(this.channel, JSON.stringify({ epoch: next, from: this.instanceId })),
+    ).catch(() => undefined);
+  }
+
+  /** The Redis key of a cache key: its epoch first, so older epochs are never read. */
+  private epochKey(key: string): string {
+    return `e${this.epoch ?? 0}:${key}`;
   }
 }

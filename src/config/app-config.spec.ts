@@ -18,7 +18,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://u@db:5432/app',
-      JWT_SECRET: 'x'.repeat(32),
+      JWT_SECRET: 'production-secret-production-secret-0123',
     });
     expect(config.database).toMatchObject({
       kind: 'postgres',
@@ -70,5 +70,28 @@ describe('loadConfig', () => {
     });
     expect(config.http.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
     expect(config.database.readUrls).toEqual(['postgres://r1/db', 'postgres://r2/db']);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('trusts no proxy by default, in production too', () => {
+    expect(
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(16) + 'z'.repeat(16) }).http
+        .trustProxy,
+    ).toBe(false);
+  });
+  it('reads a hop count or a list of addresses and CIDRs', () => {
+    expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1' }).http.trustProxy).toEqual([
+      '127.0.0.1',
+      '10.0.0.0/8',
+      '::1',
+    ]);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).http.trustProxy).toBe(false);
+  });
+  it('refuses true and anything that is not an address', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/99' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ TRUST_PROXY: '999.1.1.1' })).toThrow(/TRUST_PROXY/);
   });
 });

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError, EnvironmentVariables, validateEnvironment } from './environment';
+import { MIN_SECRET_BYTES, weakSecretReason } from './secrets';
 
 export type DatabaseKind = 'postgres' | 'sqlite';
 export type NodeEnv = EnvironmentVariables['NODE_ENV'];
@@ -13,11 +15,17 @@ export abstract class AppConfig {
     port: number;
     host: string;
     corsOrigins: string[] | '*' | null;
+    /** TRUST_PROXY: false (the socket address is the client), a hop count, or proxy addresses/CIDRs. */
+    trustProxy: false | number | string[];
     /** BEHIND_HTTPS: served over HTTPS, so the CSP may say `upgrade-insecure-requests`. */
     behindHttps: boolean;
     bodyLimitBytes: number;
     shutdownTimeoutMs: number;
     shutdownDelayMs: number;
+    /** HTTP_REQUEST_TIMEOUT_MS: whole request (headers + body) received within this, else 408. */
+    requestTimeoutMs: number;
+    /** HTTP_CONNECTION_TIMEOUT_MS: idle sockets closed after this. */
+    connectionTimeoutMs: number;
     /** V8's heap growing factor, as (1 + percent/100); 0: V8's default. */
     heapGrowingPercent: number;
   };
@@ -32,13 +40,23 @@ export abstract class AppConfig {
     statementTimeoutMs: number;
     migrateOnStart: boolean;
   };
+  /** DOCS_ENABLED: /docs and /docs-json served (default on, off in production). */
+  abstract readonly docs: { enabled: boolean };
+  /** HEALTH_DETAILS_TOKEN: X-Health-Token value that opens GET /health besides admins; null: admins only. */
+  abstract readonly health: { detailsToken: string | null };
   abstract readonly mongo: {
     url: string;
     database: string;
     maxPoolSize: number;
     minPoolSize: number;
   } | null;
-  abstract readonly redis: { url: string; keyPrefix: string } | null;
+  abstract readonly redis: {
+    url: string;
+    keyPrefix: string;
+    /** REDIS_COMMAND_TIMEOUT_MS / REDIS_CONNECT_TIMEOUT_MS, on every Redis client. */
+    commandTimeoutMs: number;
+    connectTimeoutMs: number;
+  } | null;
   abstract readonly cache: { ttlSeconds: number; memoryMaxEntries: number };
   abstract readonly auth: {
     jwtSecret: string;
@@ -84,6 +102,24 @@ export function readEnvironment(): Record<string, string | undefined> {
   return { ...fileVars, ...process.env };
 }
 
+function parseTrustProxy(raw: string): false | number | string[] {
+  const value = raw.trim();
+  if (value === '') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  const list = value.split(',').map((a) => a.trim());
+  for (const entry of list) {
+    const [address, prefix] = entry.split('/');
+    const family = ['loopback', 'linklocal', 'uniquelocal'].includes(address) ? -1 : isIP(address);
+    const bits = family === 6 ? 128 : 32;
+    if (family === 0 || (prefix !== undefined && (family === -1 || Number(prefix) > bits))) {
+      throw new ConfigError(
+        `Invalid configuration: TRUST_PROXY entry ${JSON.stringify(entry)} is not an address or CIDR`,
+      );
+    }
+  }
+  return list;
+}
+
 /** `overrides` win over the environment; `defaults` only fill what the environment leaves unset. */
 export function loadConfig(
   overrides: Record<string, string | undefined> = {},
@@ -99,6 +135,13 @@ export function loadConfig(
       'Invalid configuration: JWT_SECRET must be set in production (at least 32 characters)',
     );
   }
+  const weak = production && env.JWT_SECRET ? weakSecretReason(env.JWT_SECRET) : null;
+  if (weak) {
+    // The reason only: the secret itself is never printed.
+    throw new ConfigError(
+      `Invalid configuration: JWT_SECRET ${weak}; set a random value of at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`,
+    );
+  }
   const cors = env.CORS_ORIGINS.trim();
   return {
     env: env.NODE_ENV,
@@ -106,10 +149,13 @@ export function loadConfig(
       port: env.PORT,
       host: env.HOST ?? '0.0.0.0',
       corsOrigins: cors === '' ? null : cors === '*' ? '*' : cors.split(',').map((o) => o.trim()),
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
       behindHttps: env.BEHIND_HTTPS,
       bodyLimitBytes: 1024 * 1024,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      connectionTimeoutMs: env.HTTP_CONNECTION_TIMEOUT_MS,
       heapGrowingPercent: env.HEAP_GROWING_PERCENT,
     },
     database: {
@@ -126,6 +172,8 @@ export function loadConfig(
       // The embedded default just works; a production database is migrated deliberately.
       migrateOnStart: env.DB_MIGRATE_ON_START ?? (kind === 'sqlite' || !production),
     },
+    docs: { enabled: env.DOCS_ENABLED ?? !production },
+    health: { detailsToken: env.HEALTH_DETAILS_TOKEN ?? null },
     mongo: env.MONGO_URL
       ? {
           url: env.MONGO_URL,
@@ -134,7 +182,14 @@ export function loadConfig(
           minPoolSize: env.MONGO_MIN_POOL_SIZE ?? (production ? 5 : 0),
         }
       : null,
-    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : null,
+    redis: env.REDIS_URL
+      ? {
+          url: env.REDIS_URL,
+          keyPrefix: env.REDIS_KEY_PREFIX,
+          commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+          connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS,
+        }
+      : null,
     cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryMaxEntries: env.CACHE_MEMORY_MAX_ENTRIES },
     auth: {
       // Without a secret outside production, a random one per process: tokens die on restart.

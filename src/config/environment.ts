@@ -30,6 +30,12 @@ const toBool = ({ value }: { value: unknown }) =>
         : value;
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
+const ADDRESS = String.raw`(?:loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(?:/\d{1,3})?)`;
+/** '' | a hop count 1–32 | addr[/prefix](,addr[/prefix])* — addresses checked again by proxy-addr. */
+const TRUST_PROXY_FORMAT = new RegExp(
+  String.raw`^(|[1-9]|[12]\d|3[0-2]|${ADDRESS}(\s*,\s*${ADDRESS})*)$`,
+);
+
 export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
@@ -113,6 +119,24 @@ export class EnvironmentVariables {
   @IsString()
   REDIS_KEY_PREFIX = 'cs:';
 
+  /**
+   * Longest a Redis command may take before it counts as failed (cache, pub/sub, throttler):
+   * a hung Redis (connected, silent) then costs each request at most this, and the app falls
+   * through to the database and per-instance rate limits.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  REDIS_COMMAND_TIMEOUT_MS = 200;
+
+  /** Longest a Redis connection attempt may take. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  REDIS_CONNECT_TIMEOUT_MS = 1_000;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -159,6 +183,38 @@ export class EnvironmentVariables {
   @IsBoolean()
   BEHIND_HTTPS = false;
 
+  /**
+   * Which proxies in front may set X-Forwarded-For: empty/false (default) trusts none, so the
+   * client address is the socket's; a hop count (1: the nearest proxy); or a comma-separated
+   * list of proxy addresses/CIDRs (also loopback, linklocal, uniquelocal). Never `true`: that
+   * would take the client's own X-Forwarded-For as its address (rate limits bypassed).
+   */
+  @Transform(({ value }: { value: unknown }) =>
+    value === undefined || value === '' || value === 'false' || value === '0' ? '' : value,
+  )
+  @IsString()
+  @Matches(TRUST_PROXY_FORMAT, {
+    message:
+      'must be empty (no proxy trusted), a hop count, or comma-separated proxy addresses/CIDRs',
+  })
+  TRUST_PROXY = '';
+
+  /** Serve Swagger UI (/docs) and the OpenAPI document (/docs-json). Default: on, off in production. */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
+  DOCS_ENABLED?: boolean;
+
+  /**
+   * GET /health (readiness with every dependency's details) answers platform admins, or a
+   * request whose X-Health-Token header equals this. Unset: admins only.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  HEALTH_DETAILS_TOKEN?: string;
+
   /** Comma-separated origins, or * for any. Empty: CORS off. */
   @IsString()
   CORS_ORIGINS = '';
@@ -186,6 +242,23 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(60_000)
   SHUTDOWN_DELAY_MS = 0;
+
+  /**
+   * Longest a client may take to send a whole request (headers and body): then 408 and the
+   * connection is closed. Bounds slow-body clients (each holds a socket while it trickles).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(3_600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  /** A socket with no traffic for this long is closed (Fastify `connectionTimeout`). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(3_600_000)
+  HTTP_CONNECTION_TIMEOUT_MS = 60_000;
 
   /** V8 old-generation growth per full GC, in percent; 0 keeps V8's own (up to 4×). See README. */
   @Transform(toInt)

@@ -14,10 +14,15 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CacheService } from '../cache/cache.service';
-import { Public } from '../common/auth/access';
+import { Admin, Public } from '../common/auth/access';
 import { AppConfig } from '../config/app-config';
 import { AllowPendingMigrations, MIGRATE_UP } from '../database/migrations-gate';
 import { ShutdownState } from './shutdown-state';
+
+interface CheckResult {
+  code: 200 | 503;
+  body: unknown;
+}
 
 @ApiTags('health')
 @Public()
@@ -77,26 +82,53 @@ export class HealthController implements OnModuleInit {
     return this.check(reply);
   }
 
+  /**
+   * Every dependency's details: platform admins, or `X-Health-Token: HEALTH_DETAILS_TOKEN`
+   * (monitoring). Throttled like the API, unlike the probes.
+   */
   @Get()
+  @Admin({ token: 'health-details' })
+  @SkipThrottle({ default: false })
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness with details' })
+  @ApiOperation({
+    summary: 'Readiness with details (admins, or the X-Health-Token header)',
+    description:
+      'The same checks as /health/ready, run afresh. Platform admins, or a request whose X-Health-Token header equals HEALTH_DETAILS_TOKEN.',
+  })
   details(@Res({ passthrough: true }) reply: FastifyReply) {
-    return this.check(reply);
+    return this.check(reply, true);
   }
 
-  /** Down → 503 with Terminus' own body (status, info, error, details), not problem+json. */
-  private async check(reply: FastifyReply) {
+  /** The run of the readiness checks in flight, shared by every probe that arrives meanwhile. */
+  private readyRun: Promise<CheckResult> | null = null;
+
+  /**
+   * Down → 503 with Terminus' own body (status, info, error, details), not problem+json.
+   * Readiness is public, so a flood of probes costs one run of the checks at a time (they share
+   * the one in flight); `/health` (details) always runs its own.
+   */
+  private async check(reply: FastifyReply, fresh = false) {
     if (this.shutdown.draining) {
       const down = { shutdown: { status: 'down', message: 'The server is shutting down' } };
       reply.status(503);
       return { status: 'error', info: {}, error: down, details: down };
     }
+    let run: Promise<CheckResult>;
+    if (fresh) run = this.runOnce();
+    else {
+      run = this.readyRun ??= this.runOnce().finally(() => (this.readyRun = null));
+    }
+    const { code, body } = await run;
+    reply.status(code);
+    return body;
+  }
+
+  private async runOnce(): Promise<CheckResult> {
     try {
-      return await this.runChecks();
+      return { code: 200, body: await this.runChecks() };
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      reply.status(503);
-      return error.getResponse();
+      return { code: 503, body: error.getResponse() };
     }
   }
 

@@ -39,9 +39,10 @@ export interface AppProcess {
 export async function startAppProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
+  entry: 'main' | 'cluster' = 'main',
 ): Promise<AppProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [join(DIST, 'src', `${entry}.js`)], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AddressInfo, connect } from 'node:net';
 import { Actor, ADMIN_ENV, buildWorld, World } from '../support/actors';
 import {
   buildPath,
@@ -189,6 +190,46 @@ describe('hostile input on every operation of the OpenAPI document', () => {
       ];
     }, hasJsonBody);
     expect(sent).toBeGreaterThan(0);
+  });
+
+  it('refuses 100,000-key bodies at once with a small problem, and caps the errors of 900 unknown keys', async () => {
+    const wide = (n: number, prefix = 'k') =>
+      json(Object.fromEntries(Array.from({ length: n }, (_, i) => [prefix + i.toString(36), 1])));
+    const hundredThousand = wide(100_000); // just under 1 MB: under the body limit
+    expect(hundredThousand.length).toBeLessThan(t.config.http.bodyLimitBytes);
+    const spread = json(
+      Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`o${i}`, JSON.parse(wide(900))])),
+    );
+    const failures: string[] = [];
+    for (const op of ops.filter(hasJsonBody)) {
+      const valid = validBody(op);
+      const cases: HostileRequest[] = [
+        { name: '100,000 keys in one object', payload: hundredThousand },
+        { name: '100 objects of 900 keys (90,000 in all)', payload: spread },
+        // Under the parser's per-object bound: validation answers, its list is capped.
+        { name: '900 unknown keys', payload: json({ ...valid, ...JSON.parse(wide(900, 'x')) }) },
+        {
+          name: 'one 200 KB unknown key',
+          payload: json({ ...valid, ['k'.repeat(200 * 1024)]: 1 }),
+        },
+      ];
+      for (const req of cases) {
+        const res = await send(op, req);
+        const why = rejection(res);
+        if (why) failures.push(`${op.label} — ${req.name}: ${why} ${res.body.slice(0, 200)}`);
+        else if (
+          res.status !== 400 &&
+          res.status !== 401 &&
+          res.status !== 403 &&
+          res.status !== 404
+        )
+          failures.push(`${op.label} — ${req.name}: status ${res.status}`);
+        else if (Buffer.byteLength(res.body) >= 4096)
+          failures.push(`${op.label} — ${req.name}: ${Buffer.byteLength(res.body)}-byte problem`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(await rowCounts(t.db)).toEqual(baseline);
   });
 
   it('refuses unknown fields, missing required fields and nulls in required fields', async () => {
@@ -505,6 +546,15 @@ describe('hostile input on every operation of the OpenAPI document', () => {
           contentType: multipartType,
         },
         {
+          name: '100,000 text fields',
+          payload: form([
+            ...textFields,
+            ...Array.from({ length: 100_000 }, (_, i) => ({ name: `f${i}`, value: 'x' })),
+            pdf(),
+          ]),
+          contentType: multipartType,
+        },
+        {
           name: 'file over MAX_UPLOAD_BYTES',
           payload: form([
             ...textFields,
@@ -668,6 +718,83 @@ describe('hostile input on every operation of the OpenAPI document', () => {
       );
     expect(failures).toEqual([]);
     expect(refused.length).toBeLessThanOrEqual(Math.floor(bodyOps.length / 2));
+  });
+
+  it('answers over-long URLs and oversized headers on every operation with problem+json, echoing nothing', async () => {
+    // Over a real socket: Node's parser answers 431 before Fastify or inject() see a request.
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (t.app.getHttpServer().address() as AddressInfo).port;
+    const raw = (head: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(head));
+        let text = '';
+        socket.on('data', (d) => (text += d));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+        socket.setTimeout(5_000, () => socket.destroy(new Error('no answer in 5 s')));
+      });
+    const marker = 'ECHOMARKER';
+    const failures: string[] = [];
+    const check = (
+      label: string,
+      status: number,
+      headers: Record<string, unknown>,
+      body: string,
+    ) => {
+      const why = rejection({ status, contentType: String(headers['content-type'] ?? ''), body });
+      if (why) failures.push(`${label}: ${why} ${body.slice(0, 200)}`);
+      if (body.includes(marker)) failures.push(`${label}: the body echoes the request`);
+      if (!headers['x-request-id']) failures.push(`${label}: no X-Request-Id`);
+      if (!headers['content-security-policy']) failures.push(`${label}: no security headers`);
+      if (Buffer.byteLength(body) >= 4096) failures.push(`${label}: ${body.length}-byte body`);
+    };
+    const parse = (text: string) => {
+      const [head, ...rest] = text.split('\r\n\r\n');
+      const [statusLine, ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(
+        lines.map((l) => [
+          l.slice(0, l.indexOf(':')).toLowerCase(),
+          l.slice(l.indexOf(':') + 1).trim(),
+        ]),
+      );
+      return { status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') };
+    };
+    let sent = 0;
+    for (const op of ops) {
+      const method = op.method.toUpperCase();
+      const path = buildPath(op, world.entityId);
+      // A path parameter over the router's limit (414).
+      const param = op.pathParams.find((p) => p.name !== entityParamOf(op)) ?? op.pathParams[0];
+      if (param) {
+        const long = buildPath(op, world.entityId, { [param.name]: marker + 'a'.repeat(300) });
+        const res = await t.app
+          .getHttpAdapter()
+          .getInstance()
+          .inject({ method: method as 'GET', url: long });
+        sent++;
+        if (res.statusCode !== 414)
+          failures.push(`${op.label} long param: status ${res.statusCode}`);
+        check(`${op.label} long param`, res.statusCode, res.headers, res.body);
+      }
+      // A 20 KB query string, and a 20 KB header (431 from Node's parser).
+      for (const [label, head] of [
+        [
+          '20 KB URL',
+          `${method} ${path}?q=${marker}${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+        ],
+        [
+          '20 KB header',
+          `${method} ${path} HTTP/1.1\r\nHost: x\r\nX-Big: ${marker}${'a'.repeat(20_000)}\r\n\r\n`,
+        ],
+      ]) {
+        const res = parse(await raw(head));
+        sent++;
+        if (res.status !== 431) failures.push(`${op.label} ${label}: status ${res.status}`);
+        check(`${op.label} ${label}`, res.status, res.headers, res.body);
+      }
+    }
+    expect(sent).toBeGreaterThan(ops.length * 2);
+    expect(failures).toEqual([]);
   });
 
   it('leaves Object.prototype untouched', () => {

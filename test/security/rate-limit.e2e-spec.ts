@@ -88,3 +88,56 @@ describe('rate limiting', () => {
     expect(ready.statusCode).toBe(200);
   });
 });
+
+/**
+ * Production mode: the client address is the socket's unless TRUST_PROXY names the proxy in
+ * front. (Production used to trust every X-Forwarded-For, so a made-up header reset the count.)
+ */
+describe('rate limiting in production mode', () => {
+  const apps: TestApp[] = [];
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+  });
+
+  const production = async (env: Record<string, string> = {}) => {
+    const t = await startTestApp({
+      label: 'throttle-prod',
+      env: { NODE_ENV: 'production', THROTTLE_LIMIT: String(LIMIT), DOCS_ENABLED: 'true', ...env },
+    });
+    apps.push(t);
+    return t;
+  };
+  const hit = (t: TestApp, ip: string, forwardedFor?: string) =>
+    t.app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({
+        method: 'GET',
+        url: '/v1/auth/me',
+        remoteAddress: ip,
+        headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
+      });
+
+  it('does not let a spoofed X-Forwarded-For change the client key (no TRUST_PROXY)', async () => {
+    const t = await production();
+    expect(t.config.http.trustProxy).toBe(false);
+    const statuses: number[] = [];
+    for (let i = 0; i < LIMIT + 3; i++)
+      statuses.push((await hit(t, '10.1.0.1', `198.51.100.${i}`)).statusCode);
+    expect(statuses.slice(0, LIMIT)).not.toContain(429);
+    expect(statuses.slice(LIMIT)).toEqual([429, 429, 429]);
+  });
+
+  it('honours X-Forwarded-For from the proxy TRUST_PROXY names, and only from it', async () => {
+    const t = await production({ TRUST_PROXY: '127.0.0.1' });
+    expect(t.config.http.trustProxy).toEqual(['127.0.0.1']);
+    // Through the trusted proxy: each forwarded client has its own count.
+    for (let i = 0; i < LIMIT + 2; i++)
+      expect((await hit(t, '127.0.0.1', `198.51.100.${i}`)).statusCode).not.toBe(429);
+    for (let i = 0; i < LIMIT; i++) await hit(t, '127.0.0.1', '203.0.113.50');
+    expect((await hit(t, '127.0.0.1', '203.0.113.50')).statusCode).toBe(429);
+    // From anywhere else the header is ignored.
+    for (let i = 0; i < LIMIT; i++) await hit(t, '10.1.0.2', `192.0.2.${i}`);
+    expect((await hit(t, '10.1.0.2', '192.0.2.200')).statusCode).toBe(429);
+  });
+});

@@ -189,11 +189,20 @@ export interface ThrowawayRedis {
   stop(): Promise<void>;
   start(): Promise<void>;
   isRunning(): boolean;
+  /** SIGSTOP: the server keeps its connections but answers nothing (a hung Redis). */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   destroy(): Promise<void>;
 }
 
-/** redis-server on a free port, nothing kept on disk. */
-export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
+/**
+ * redis-server on a free port, nothing kept on disk; `appendonly`: an append-only file in its
+ * directory (fsync every write), so a restart brings the data back.
+ */
+export async function startThrowawayRedis(
+  options: { appendonly?: boolean } = {},
+): Promise<ThrowawayRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'cs-redis-'));
   let child: ChildProcess | null = null;
@@ -209,7 +218,8 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
         '--save',
         '',
         '--appendonly',
-        'no',
+        options.appendonly ? 'yes' : 'no',
+        ...(options.appendonly ? ['--appendfsync', 'always'] : []),
         '--dir',
         dir,
         '--loglevel',
@@ -240,7 +250,10 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
     start,
     stop,
     isRunning: () => child !== null,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async destroy() {
+      child?.kill('SIGCONT');
       await stop();
       rmSync(dir, { recursive: true, force: true });
       unregister();

@@ -58,8 +58,13 @@ export interface TenantContext {
 export type Access =
   | { kind: 'public' }
   | { kind: 'authenticated' }
-  | { kind: 'admin' }
+  /** `token`: also open to a request carrying that named token (see AccessGuard.namedTokens). */
+  | { kind: 'admin'; token?: NamedToken }
   | { kind: 'tenant'; role: Role };
+
+/** Tokens a route may accept instead of an admin, by name; their values come from AppConfig. */
+export type NamedToken = 'health-details';
+export const NAMED_TOKEN_HEADER = 'x-health-token';
 
 export const ACCESS_KEY = 'cornerstone:access';
 export const SCOPES_KEY = 'cornerstone:scopes';
@@ -81,9 +86,9 @@ export const Authenticated = () =>
   applyDecorators(declare({ kind: 'authenticated' }), ...security(), docs401);
 
 /** Platform administrators only (users.is_admin). */
-export const Admin = () =>
+export const Admin = (options: { token?: NamedToken } = {}) =>
   applyDecorators(
-    declare({ kind: 'admin' }),
+    declare(options.token ? { kind: 'admin', token: options.token } : { kind: 'admin' }),
     ...security(),
     docs401,
     ApiForbiddenResponse({ description: 'Not a platform administrator' }),

@@ -1,5 +1,5 @@
 import { BadRequestException, ConflictException, NotFoundException } from '@nestjs/common';
-import { toProblem } from './problem.filter';
+import { MAX_PROBLEM_ERRORS, toProblem } from './problem.filter';
 
 describe('toProblem', () => {
   it('renders a Nest exception with its status and a stable type', () => {
@@ -25,6 +25,20 @@ describe('toProblem', () => {
       status: 400,
       errors: [{ field: 'email', message: 'email must be an email' }],
     });
+  });
+
+  it('never grows with the input: errors[] capped, detail and field names cut', () => {
+    const errors = Array.from({ length: 5_000 }, (_, i) => ({
+      field: `k${i}`.repeat(1_000),
+      message: 'property should not exist',
+    }));
+    const problem = toProblem(
+      new BadRequestException({ detail: 'x'.repeat(1_000_000), errors }),
+      '/v1/auth/login',
+    );
+    expect(problem.errors).toHaveLength(MAX_PROBLEM_ERRORS);
+    expect(problem.detail.length).toBeLessThanOrEqual(1_000);
+    expect(JSON.stringify(problem).length).toBeLessThan(16_000);
   });
 
   it('turns a unique violation from either driver into 409 without SQL', () => {

@@ -1,7 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import { Socket } from 'node:net';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { classifyDatabaseError, DatabaseErrorKind } from '../../database/database-errors';
+import { MAX_JSON_KEYS_PER_OBJECT, MAX_JSON_KEYS_TOTAL } from '../http/json-body.parser';
 import { FieldError, Problem, PROBLEM_CONTENT_TYPE, problemKind } from './problem';
+
+/**
+ * A problem never grows with the input: at most this many `errors[]` entries, and `detail`,
+ * field names and messages cut to these lengths (a body with thousands of unknown keys, or
+ * one 500 KB key, used to come back listed in full).
+ */
+export const MAX_PROBLEM_ERRORS = 20;
+const MAX_DETAIL_CHARS = 1_000;
+const MAX_FIELD_CHARS = 200;
+
+const cut = (text: string, max: number) =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+
+function boundErrors(errors: FieldError[]): FieldError[] {
+  return errors.slice(0, MAX_PROBLEM_ERRORS).map((e) => ({
+    field: cut(String(e.field), MAX_FIELD_CHARS),
+    message: cut(String(e.message), MAX_FIELD_CHARS * 2),
+  }));
+}
 
 const DATABASE_PROBLEMS: Record<DatabaseErrorKind, { status: number; detail: string }> = {
   unique: { status: 409, detail: 'A resource with the same unique value already exists' },
@@ -39,8 +62,13 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_PARTS_LIMIT: 'Too many parts in the multipart body',
   FST_FIELDS_LIMIT: 'Too many fields in the multipart body',
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'The request is not multipart/form-data',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is longer than allowed',
+  FST_ERR_BAD_URL: 'The URL is malformed',
+  HPE_HEADER_OVERFLOW: 'The request line or headers are larger than allowed',
+  ERR_HTTP_REQUEST_TIMEOUT: 'The request was not received in time',
   FST_PROTO_VIOLATION: 'The body contains a forbidden key (__proto__ or constructor.prototype)',
   CS_JSON_TOO_DEEP: 'The JSON body is nested too deeply',
+  CS_JSON_TOO_MANY_KEYS: `The JSON body has an object with more than ${MAX_JSON_KEYS_PER_OBJECT} keys, or more than ${MAX_JSON_KEYS_TOTAL} keys in all`,
   CS_JSON_ILL_FORMED:
     'The JSON body contains a NUL character or a lone UTF-16 surrogate, which no field accepts',
 };
@@ -106,11 +134,52 @@ export function toProblem(error: unknown, instance: string, requestId?: string):
     type: type ?? kind.type,
     title: kind.title,
     status,
-    detail,
-    instance,
+    detail: cut(detail, MAX_DETAIL_CHARS),
+    instance: cut(instance, MAX_FIELD_CHARS * 2),
     ...(requestId ? { requestId } : {}),
-    ...(errors && errors.length ? { errors } : {}),
+    ...(errors && errors.length ? { errors: boundErrors(errors) } : {}),
   };
+}
+
+/** Statuses whose request line is not echoed back: the problem names the occurrence instead. */
+const NOT_ECHOED = new Set([408, 414, 431]);
+
+/**
+ * Node's HTTP parser refused the bytes before any request existed (headers or URL over the
+ * limit: 431; request not received in time: 408; anything else: 400). Fastify's own answer was
+ * plain JSON; this is the same problem+json as every other error, with the security headers
+ * and a fresh request id, and the connection closed (what is left on it cannot be parsed).
+ */
+export function answerClientError(
+  error: Error & { code?: string },
+  socket: Socket,
+  headers: Array<[string, string]>,
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 431
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 408
+        : 400;
+  const requestId = randomUUID();
+  const problem = toProblem(
+    { statusCode: status, code: error.code, message: '' },
+    `urn:uuid:${requestId}`,
+    requestId,
+  );
+  if (status === 400) problem.detail = 'The request could not be parsed as HTTP';
+  const body = JSON.stringify(problem);
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Request-Id: ${requestId}`,
+    'Connection: close',
+    ...headers.map(([name, value]) => `${name}: ${value}`),
+  ];
+  if (socket.writable) socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+  else socket.destroy();
 }
 
 export function sendProblem(
@@ -119,7 +188,11 @@ export function sendProblem(
   error: unknown,
   log: Logger,
 ): void {
-  const instance = (request.url ?? '/').split('?')[0];
+  const status = (error as FastifyLikeError)?.statusCode;
+  const instance =
+    typeof status === 'number' && NOT_ECHOED.has(status)
+      ? `urn:uuid:${String(request.id)}`
+      : (request.url ?? '/').split('?')[0];
   const problem = toProblem(error, instance, String(request.id ?? ''));
   if (problem.status >= 500) {
     const cause = classifyDatabaseError(error) ? (error as Error).message : error;
@@ -129,6 +202,12 @@ export function sendProblem(
     );
   }
   if (reply.sent) return;
+  // Refused before its body was read, or a 413 (too many multipart fields or files, body too
+  // large; busboy stops reading at the limit): what is left on the connection cannot be trusted
+  // as the next request, so answer and close (Node discards the rest) instead of leaving a
+  // keep-alive connection hanging until its timeout.
+  if (problem.status === 413 || (problem.status >= 400 && request.raw && !request.raw.complete))
+    reply.header('Connection', 'close');
   if (problem.status === 503 && !reply.getHeader('retry-after')) reply.header('Retry-After', '5');
   reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(problem);
 }

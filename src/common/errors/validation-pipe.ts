@@ -55,7 +55,14 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => {
       const fieldErrors = flatten(errors);
       return new BadRequestException({
-        detail: fieldErrors.map((e) => e.message).join('; ') || 'The request is invalid',
+        // The first few messages; the ProblemFilter bounds `errors[]` and `detail` in any case.
+        detail:
+          fieldErrors
+            .slice(0, 5)
+            .map((e) => e.message)
+            .join('; ')
+            .concat(fieldErrors.length > 5 ? ` (and ${fieldErrors.length - 5} more)` : '') ||
+          'The request is invalid',
         errors: fieldErrors,
       });
     },

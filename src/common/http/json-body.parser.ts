@@ -3,9 +3,29 @@ import secureJson from 'secure-json-parse';
 
 /** Deeper JSON than this is refused before parsing: no request shape of the API comes close. */
 export const MAX_JSON_DEPTH = 32;
+/**
+ * Keys per object and in the whole body. class-transformer (the global ValidationPipe's
+ * `transform`) de-duplicates an object's keys in O(n²): 100,000 keys in one object held the
+ * event loop for ~10 s. No request shape comes close (a batch of 500 task log lines with
+ * metadata stays far below), so wider bodies are refused before any parsing or transformation.
+ */
+export const MAX_JSON_KEYS_PER_OBJECT = 1_000;
+export const MAX_JSON_KEYS_TOTAL = 20_000;
 
-function exceedsDepth(text: string, max: number): boolean {
+type ShapeProblem = 'too-deep' | 'too-many-keys' | null;
+
+/**
+ * One pass over the text, before JSON.parse: nesting depth, keys per object and keys in all.
+ * Outside strings, a `:` only ever separates a key from its value in the innermost open object.
+ */
+export function checkJsonShape(
+  text: string,
+  limits = { depth: MAX_JSON_DEPTH, keys: MAX_JSON_KEYS_PER_OBJECT, total: MAX_JSON_KEYS_TOTAL },
+): ShapeProblem {
+  // keys[d]: keys seen so far in the object open at depth d (arrays count nothing).
+  const keys = new Int32Array(limits.depth + 2);
   let depth = 0;
+  let total = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -14,10 +34,14 @@ function exceedsDepth(text: string, max: number): boolean {
       else if (c === 34 /* " */) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 /* { */ || c === 91 /* [ */) {
-      if (++depth > max) return true;
-    } else if (c === 125 || c === 93) depth--;
+      if (++depth > limits.depth) return 'too-deep';
+      keys[depth] = 0;
+    } else if (c === 125 || c === 93) depth = Math.max(0, depth - 1);
+    else if (c === 58 /* : */) {
+      if (++keys[depth] > limits.keys || ++total > limits.total) return 'too-many-keys';
+    }
   }
-  return false;
+  return null;
 }
 
 /**
@@ -41,7 +65,7 @@ function badRequest(code: string, message: string): Error & { statusCode: number
 
 /**
  * The only body parser besides multipart: JSON, with prototype-poisoning keys refused
- * (__proto__, constructor.prototype) and nesting bounded. Any other content type is 415.
+ * (__proto__, constructor.prototype), nesting and key counts bounded. Any other content type is 415.
  */
 export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
   fastify.removeAllContentTypeParsers();
@@ -58,8 +82,12 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
       (request as FastifyRequest & { rawBody?: string }).rawBody = text;
       if (text.trim() === '')
         return done(badRequest('FST_ERR_CTP_EMPTY_JSON_BODY', 'empty JSON body'));
-      if (exceedsDepth(text, MAX_JSON_DEPTH)) {
+      const shape = checkJsonShape(text);
+      if (shape === 'too-deep') {
         return done(badRequest('CS_JSON_TOO_DEEP', `JSON nested deeper than ${MAX_JSON_DEPTH}`));
+      }
+      if (shape === 'too-many-keys') {
+        return done(badRequest('CS_JSON_TOO_MANY_KEYS', 'JSON object with too many keys'));
       }
       try {
         // The reviver only runs when the text escapes a surrogate or NUL (raw control characters are invalid JSON anyway).

@@ -3,6 +3,8 @@ import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { BatchedRedisThrottlerStorage } from './batched-redis-throttler.storage';
 
+const RETRY_AFTER_FAILURE_MS = 1_000;
+
 /**
  * Counts in Redis so limits hold across instances; while Redis is down it counts in this
  * process instead (fail-open to per-instance limits): an outage of the cache must not turn
@@ -12,6 +14,8 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
   private readonly log = new Logger('Throttler');
   private readonly local = new ThrottlerStorageService();
   private degraded = false;
+  /** While degraded, Redis is asked again only after this moment (one probe a second, not per request). */
+  private retryAt = 0;
 
   constructor(private readonly shared: ThrottlerStorage) {}
 
@@ -22,6 +26,8 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
+    if (this.degraded && Date.now() < this.retryAt)
+      return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
     try {
       const record = await this.shared.increment(key, ttl, limit, blockDuration, throttlerName);
       if (this.degraded) {
@@ -30,6 +36,7 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
       }
       return record;
     } catch (error) {
+      this.retryAt = Date.now() + RETRY_AFTER_FAILURE_MS;
       if (!this.degraded) {
         this.degraded = true;
         this.log.warn(
@@ -50,7 +57,12 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
  * fallback above.
  */
 export function createThrottlerStorage(
-  redis: { url: string; keyPrefix: string } | null,
+  redis: {
+    url: string;
+    keyPrefix: string;
+    commandTimeoutMs: number;
+    connectTimeoutMs: number;
+  } | null,
 ): ThrottlerStorage | undefined {
   if (!redis) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -59,7 +71,9 @@ export function createThrottlerStorage(
     keyPrefix: `${redis.keyPrefix}throttle:`,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    connectTimeout: 1_000,
+    connectTimeout: redis.connectTimeoutMs,
+    // A hung Redis (connected, silent) fails the call after this: the request is counted locally.
+    commandTimeout: redis.commandTimeoutMs,
     lazyConnect: false,
     retryStrategy: (times: number) => Math.min(100 * 2 ** times, 2_000),
   });
