@@ -280,6 +280,20 @@ describe('auth: register, login, me, tokens', () => {
       await t.http.get('/v1/auth/me').set('Authorization', `Bearer ${good}`).expect(200);
     });
 
+    it('refuses a correctly signed token without exp', async () => {
+      const now = Math.floor(clock.now().getTime() / 1000);
+      const forever = sign(
+        { alg: 'HS256', typ: 'JWT' },
+        { sub: dora.user.id, iat: now },
+        t.config.auth.jwtSecret,
+      );
+      const res = await t.http
+        .get('/v1/auth/me')
+        .set('Authorization', `Bearer ${forever}`)
+        .expect(401);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    });
+
     it('refuses a token with a sub that is no user', async () => {
       const now = Math.floor(clock.now().getTime() / 1000);
       for (const sub of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid', 42]) {

@@ -207,6 +207,47 @@ describe('users: listing, profile, activation', () => {
       await t.http.get('/v1/auth/me').set(dave.auth).expect(200);
     });
 
+    it('answers 409 to an admin deactivating themselves', async () => {
+      const self = await t.http.post(`/v1/users/${admin.user.id}/deactivate`).set(admin.auth);
+      expect(self.status).toBe(409);
+      expect(self.headers['content-type']).toMatch(/application\/problem\+json/);
+      await t.http.get('/v1/auth/me').set(admin.auth).expect(200);
+    });
+
+    it('never lets two admins deactivating each other at once leave no active admin', async () => {
+      const yes = t.target === 'postgres' ? 'true' : '1';
+      const no = t.target === 'postgres' ? 'false' : '0';
+      const first = await registerAdmin(t);
+      const second = await registerAdmin(t);
+      const others = `id NOT IN ('${first.user.id}', '${second.user.id}')`;
+      const [{ n }] = await t.db.query(
+        `SELECT COUNT(*) AS n FROM users WHERE is_admin = ${yes} AND is_active = ${yes} AND ${others}`,
+      );
+      const restore = await t.db.query(
+        `SELECT id FROM users WHERE is_admin = ${yes} AND is_active = ${yes} AND ${others}`,
+      );
+      expect(Number(n)).toBeGreaterThan(0);
+      await t.db.query(`UPDATE users SET is_active = ${no} WHERE is_admin = ${yes} AND ${others}`);
+      try {
+        const [a, b] = await Promise.all([
+          t.http.post(`/v1/users/${second.user.id}/deactivate`).set(first.auth),
+          t.http.post(`/v1/users/${first.user.id}/deactivate`).set(second.auth),
+        ]);
+        // The loser is refused: 409 (last admin), or 401 when its caller was already blocked.
+        const statuses = [a.status, b.status].sort();
+        expect(statuses[0]).toBe(200);
+        expect([401, 409]).toContain(statuses[1]);
+        const [{ active }] = await t.db.query(
+          `SELECT COUNT(*) AS active FROM users WHERE is_admin = ${yes} AND is_active = ${yes}`,
+        );
+        expect(Number(active)).toBe(1);
+      } finally {
+        for (const row of restore as { id: string }[]) {
+          await t.db.query(`UPDATE users SET is_active = ${yes} WHERE id = '${row.id}'`);
+        }
+      }
+    });
+
     it('answers 403 to a regular user, 404 to a missing id, 400 to a non-UUID', async () => {
       await t.http.post(`/v1/users/${bob.user.id}/deactivate`).set(alice.auth).expect(403);
       await t.http.post(`/v1/users/${bob.user.id}/activate`).set(alice.auth).expect(403);

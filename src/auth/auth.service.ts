@@ -93,12 +93,12 @@ export class AuthService implements AccessTokenResolver {
     } catch {
       return undefined;
     }
-    if (typeof payload.exp === 'number') {
-      if (this.verified.size >= VERIFIED_TOKENS_MAX) {
-        this.verified.delete(this.verified.keys().next().value!);
-      }
-      this.verified.set(token, { sub: payload.sub, exp: payload.exp });
+    // A token without an expiry would be valid forever: only tokens with `exp` are accepted.
+    if (typeof payload.exp !== 'number') return undefined;
+    if (this.verified.size >= VERIFIED_TOKENS_MAX) {
+      this.verified.delete(this.verified.keys().next().value!);
     }
+    this.verified.set(token, { sub: payload.sub, exp: payload.exp });
     return payload.sub;
   }
 

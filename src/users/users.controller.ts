@@ -61,7 +61,11 @@ export class UsersController {
   @Post(':id/deactivate')
   @HttpCode(200)
   @Admin()
-  deactivate(@Param('id', ParseUUIDPipe) id: string): Promise<UserResponse> {
-    return this.users.setActive(id.toLowerCase(), false);
+  @ApiConflictResponse({ description: 'Yourself, or the last active platform admin' })
+  deactivate(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<UserResponse> {
+    return this.users.deactivate(principal, id.toLowerCase());
   }
 }

@@ -6,6 +6,7 @@ import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { applyKeyset } from '../database/keyset';
 import { likeContains } from '../database/like';
 import { SqlRepository } from '../database/sql-repository';
+import { UnitOfWork } from '../database/unit-of-work';
 import { User } from './user.entity';
 
 export interface UserFilter {
@@ -26,7 +27,11 @@ export type UserChanges = Partial<
  */
 @Injectable()
 export class UsersRepository extends SqlRepository {
-  constructor(@InjectDataSource() dataSource: DataSource, clock: Clock) {
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    clock: Clock,
+    private readonly uow: UnitOfWork,
+  ) {
     super(dataSource, clock);
   }
 
@@ -115,5 +120,34 @@ export class UsersRepository extends SqlRepository {
       .where('id = :id', { id })
       .execute();
     return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Deactivates a user unless that would leave no active platform admin. In one unit: on
+   * PostgreSQL the active admins' rows are locked first (FOR UPDATE), so two admins
+   * deactivating each other at once are serialised and the second sees the first's write;
+   * SQLite units are serial anyway. 'missing' when there is no such user.
+   */
+  deactivateUnlessLastAdmin(id: string): Promise<'done' | 'missing' | 'last-admin'> {
+    const t = this.postgres ? 'true' : '1';
+    return this.uow.run(async (tx) => {
+      if (this.postgres) {
+        await tx.manager.query(
+          `SELECT id FROM users WHERE is_admin = true AND is_active = true FOR UPDATE`,
+        );
+      }
+      const result = await tx.manager
+        .createQueryBuilder()
+        .update(User)
+        .set({ isActive: false, updatedAt: this.clock.now() })
+        .where('id = :id', { id })
+        .andWhere(
+          `(is_admin <> ${t} OR is_active <> ${t} OR EXISTS (SELECT 1 FROM users o WHERE o.is_admin = ${t} AND o.is_active = ${t} AND o.id <> :id))`,
+        )
+        .execute();
+      if ((result.affected ?? 0) > 0) return 'done';
+      const exists = await tx.manager.getRepository(User).exists({ where: { id } });
+      return exists ? 'last-admin' : 'missing';
+    });
   }
 }

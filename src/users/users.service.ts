@@ -170,6 +170,21 @@ export class UsersService {
   }
 
   /**
+   * Blocks a user. 409 when an admin would deactivate themselves or the last active platform
+   * admin (nobody could sign in to undo it); 404 when there is no such user.
+   */
+  async deactivate(by: Principal, id: string): Promise<UserResponse> {
+    if (by.userId === id) throw new ConflictException('You cannot deactivate yourself');
+    const outcome = await this.users.deactivateUnlessLastAdmin(id);
+    await this.identityCache.drop(CacheKeys.user(id));
+    if (outcome === 'missing') throw new NotFoundException('User not found');
+    if (outcome === 'last-admin') {
+      throw new ConflictException('The last active platform admin cannot be deactivated');
+    }
+    return (await this.findView(id))!;
+  }
+
+  /**
    * Creates a platform admin, or promotes (and re-activates) an existing user and sets the
    * given password. Idempotent: running it twice leaves the same state.
    */
