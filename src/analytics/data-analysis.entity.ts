@@ -3,11 +3,7 @@ import { BaseEntity } from '../database/base.entity';
 import { jsonColumn, timestampColumn, uuidColumn } from '../database/column-types';
 import { OrgEntity } from '../entities/org.entity';
 import { User } from '../users/user.entity';
-
-export const ANALYSIS_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
-export type AnalysisStatus = (typeof ANALYSIS_STATUSES)[number];
-/** completed and failed are terminal. */
-export const TERMINAL_ANALYSIS_STATUSES: readonly AnalysisStatus[] = ['completed', 'failed'];
+import type { JobStatus } from './job-status';
 
 /** A data analysis a user runs (its parameters, status and result), with uploaded files. */
 @Entity('data_analyses')
@@ -35,7 +31,7 @@ export class DataAnalysis extends BaseEntity {
   analysisType: string;
 
   @Column({ type: 'varchar', length: 20, default: 'pending' })
-  status: AnalysisStatus;
+  status: JobStatus;
 
   @Column(jsonColumn())
   parameters: Record<string, unknown>;

@@ -2,9 +2,7 @@ import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { BaseEntity } from '../database/base.entity';
 import { jsonColumn, uuidColumn } from '../database/column-types';
 import { User } from '../users/user.entity';
-
-export const TOOL_GENERATION_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
-export type ToolGenerationStatus = (typeof TOOL_GENERATION_STATUSES)[number];
+import type { JobStatus } from './job-status';
 
 /** A generated tool (its type, config, status and result), owned by one user. */
 @Entity('tool_generations')
@@ -22,7 +20,7 @@ export class ToolGeneration extends BaseEntity {
   toolType: string;
 
   @Column({ type: 'varchar', length: 20, default: 'pending' })
-  status: ToolGenerationStatus;
+  status: JobStatus;
 
   @Column(jsonColumn())
   config: Record<string, unknown>;
