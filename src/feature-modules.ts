@@ -1,3 +1,4 @@
+import { AnalyticsModule } from './analytics/analytics.module';
 import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
 import { CrawlModule } from './crawl/crawl.module';
@@ -15,4 +16,5 @@ export const FEATURE_MODULES = [
   CrawlModule,
   BillingModule,
   TasksModule,
+  AnalyticsModule,
 ];

@@ -76,6 +76,12 @@ export abstract class AppConfig {
     /** How often expired task leases are swept; 0: never (tests call the sweep themselves). */
     leaseSweepSeconds: number;
   };
+  abstract readonly analytics: {
+    /** How often buffered API-call counters are added to usage_analytics. */
+    usageFlushSeconds: number;
+    /** How often the system_logs partitions are kept two months ahead; 0: never. */
+    partitionUpkeepSeconds: number;
+  };
 }
 
 const DEFAULT_SQLITE_PATH = './data/cornerstone.sqlite';
@@ -207,5 +213,9 @@ export function loadConfig(
     cluster: { workers: env.WEB_CONCURRENCY ?? null },
     billing: { lemonSqueezyWebhookSecret: env.LEMON_SQUEEZY_WEBHOOK_SECRET ?? null },
     tasks: { leaseSweepSeconds: env.TASK_LEASE_SWEEP_SECONDS },
+    analytics: {
+      usageFlushSeconds: env.USAGE_FLUSH_SECONDS,
+      partitionUpkeepSeconds: env.SYSTEM_LOG_PARTITION_SECONDS,
+    },
   };
 }

@@ -301,6 +301,20 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(3_600)
   TASK_LEASE_SWEEP_SECONDS = 30;
+
+  /** Seconds between flushes of the in-memory API-call counters to usage_analytics. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  USAGE_FLUSH_SECONDS = 5;
+
+  /** Seconds between runs of the system_logs partition upkeep (PostgreSQL); 0 turns it off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  SYSTEM_LOG_PARTITION_SECONDS = 3600;
 }
 
 export class ConfigError extends Error {}

@@ -1,0 +1,28 @@
+import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Admin } from '../common/auth/access';
+import { ListSystemLogsQueryDto } from './dto/system-logs.query.dto';
+import { SystemLogPageResponse } from './dto/system-log.response';
+import { SystemLogService } from './system-log.service';
+
+/** Platform operations for platform admins: the system event log. */
+@ApiTags('admin')
+@Controller('admin')
+export class AdminController {
+  constructor(private readonly systemLogs: SystemLogService) {}
+
+  /** System events, newest first (keyset), filtered by service, level, from/to and message text. */
+  @Get('system-logs')
+  @Admin()
+  @ApiOkResponse({ type: SystemLogPageResponse })
+  @ApiBadRequestResponse({ description: 'Unknown service or level, bad dates, from after to' })
+  listSystemLogs(@Query() query: ListSystemLogsQueryDto): Promise<SystemLogPageResponse> {
+    if (query.from && query.to && Date.parse(query.from) > Date.parse(query.to)) {
+      throw new BadRequestException({
+        detail: 'from must not be after to',
+        errors: [{ field: 'from', message: 'from must not be after to' }],
+      });
+    }
+    return this.systemLogs.list(query);
+  }
+}

@@ -1,0 +1,39 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { SystemEventLog } from '../common/observability/system-event-log';
+import { UsageRecorder } from '../common/observability/usage-recorder';
+import { AdminController } from './admin.controller';
+import { SystemLogPartitions } from './system-log-partitions';
+import { SystemLogService } from './system-log.service';
+import { SystemLogsRepository } from './system-logs.repository';
+import { AnalyticsController } from './analytics.controller';
+import { ApiCallCounter } from './api-call-counter.interceptor';
+import { ToolGenerationsController } from './tool-generations.controller';
+import { ToolGenerationsRepository } from './tool-generations.repository';
+import { ToolGenerationsService } from './tool-generations.service';
+import { UsageRepository } from './usage.repository';
+import { UsageService } from './usage.service';
+
+/**
+ * Usage analytics, the system event log, data analyses, tool generations and the admin
+ * operations (stats, logs, cleanup). Global: it provides the UsageRecorder and SystemEventLog
+ * ports that other modules inject with @Optional().
+ */
+@Global()
+@Module({
+  controllers: [AnalyticsController, AdminController, ToolGenerationsController],
+  providers: [
+    UsageRepository,
+    UsageService,
+    { provide: UsageRecorder, useExisting: UsageService },
+    { provide: APP_INTERCEPTOR, useClass: ApiCallCounter },
+    SystemLogsRepository,
+    SystemLogService,
+    { provide: SystemEventLog, useExisting: SystemLogService },
+    SystemLogPartitions,
+    ToolGenerationsRepository,
+    ToolGenerationsService,
+  ],
+  exports: [UsageService, UsageRecorder, SystemLogService, SystemEventLog],
+})
+export class AnalyticsModule {}
