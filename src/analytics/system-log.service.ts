@@ -17,6 +17,7 @@ import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { ListSystemLogsQueryDto } from './dto/system-logs.query.dto';
 import { SystemLogResponse, toSystemLogResponse } from './dto/system-log.response';
 import { NewSystemLog, SystemLogsRepository } from './system-logs.repository';
+import { waitAtMost } from '../common/scheduling/shutdown-wait';
 
 /** A batch is written when this many events wait, or FLUSH_MS after the first one. */
 export const SYSTEM_LOG_BATCH = 200;
@@ -119,7 +120,8 @@ export class SystemLogService
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.flush();
+    // Bounded: the listener closes only after this returns (shutdown-wait.ts); the flush goes on.
+    await waitAtMost(this.flush());
   }
 
   onModuleDestroy(): void {

@@ -14,6 +14,7 @@ import { AppConfig } from '../config/app-config';
 import { UsageQueryDto } from './dto/usage.query.dto';
 import { UsageReportResponse } from './dto/usage.response';
 import { USAGE_COUNTERS, UsageCounts, UsageIncrement, UsageRepository } from './usage.repository';
+import { waitAtMost } from '../common/scheduling/shutdown-wait';
 
 export const USAGE_FLUSH_JOB = 'analytics-usage-flush';
 /** The longest range GET /v1/analytics/usage answers, in days (inclusive). */
@@ -61,7 +62,8 @@ export class UsageService extends UsageRecorder implements OnModuleInit, BeforeA
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.flush();
+    // Bounded: the listener closes only after this returns (shutdown-wait.ts); the flush goes on.
+    await waitAtMost(this.flush());
   }
 
   record(delta: UsageDelta): void {
