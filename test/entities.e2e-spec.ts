@@ -179,6 +179,8 @@ describe('entities and members', () => {
       ['a bad slug', { slug: 'Not A Slug' }],
       ['a 10 KB name', { name: 'y'.repeat(10_240) }],
       ['isActive', { isActive: false }],
+      ['a null slug (NOT NULL column: was a 500)', { slug: null }],
+      ['a null name', { name: null }],
     ])('refuses %s with 400', async (_, body) => {
       await t.http.patch(`/v1/entities/${entityId}`).set(owner.auth).send(body).expect(400);
     });

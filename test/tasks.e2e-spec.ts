@@ -470,7 +470,8 @@ describe('tasks', () => {
         ]);
         expect(res.headers['content-type']).toMatch(PROBLEM);
       }
-      for (const raw of ['1e18', '101', '-101', '1.5', '"5"']) {
+      // null on a NOT NULL optional field is refused, not passed to the database
+      for (const raw of ['1e18', '101', '-101', '1.5', '"5"', 'null']) {
         const res = await t.http
           .post('/v1/tasks')
           .set(bearer(user))
@@ -487,6 +488,11 @@ describe('tasks', () => {
         .post('/v1/tasks')
         .set(bearer(user))
         .send({ name: 'x', config: CONFIG, maxAttempts: 11 })
+        .expect(400);
+      await t.http
+        .post('/v1/tasks')
+        .set(bearer(user))
+        .send({ name: 'x', config: CONFIG, maxAttempts: null })
         .expect(400);
       expect(await n('SELECT COUNT(*) AS n FROM tasks')).toBe(before);
 

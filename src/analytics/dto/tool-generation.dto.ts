@@ -4,6 +4,7 @@ import { CursorPageQueryDto } from '../../common/pagination/pagination';
 import { NoNul } from '../../common/validation/transforms';
 import { JOB_STATUSES, JobStatus } from '../job-status';
 import { IsJsonObject, IsJsonValue } from './json-value';
+import { IsOptionalNotNull } from '../../common/validation/optional';
 
 const TOOL_TYPE = /^[a-z0-9][a-z0-9_-]{0,49}$/;
 const TOOL_TYPE_MESSAGE = 'toolType must be 1–50 lower-case letters, digits, - or _';
@@ -25,12 +26,12 @@ export class CreateToolGenerationDto {
 /** Changes to a generation; completed and failed are terminal (409). */
 export class UpdateToolGenerationDto {
   @ApiPropertyOptional({ enum: JOB_STATUSES })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(JOB_STATUSES, { message: `status must be one of ${JOB_STATUSES.join(', ')}` })
   status?: JobStatus;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsJsonObject()
   config?: Record<string, unknown>;
 

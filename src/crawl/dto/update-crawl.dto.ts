@@ -9,15 +9,13 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateIf,
 } from 'class-validator';
 import { NoNul, trim } from '../../common/validation/transforms';
 import { CRAWL_LIMITS, CRAWL_STATUSES, CrawlStatus, JsonObject } from '../crawl-row';
 import { IsSafeDocument } from '../safe-document';
+import { IsOptionalNotNull } from '../../common/validation/optional';
 
 /** Absent is fine; null is validated (and refused) like any other wrong value. */
-const present = (_: object, value: unknown) => value !== undefined;
-
 /**
  * Any subset of the fields. `null` clears a nullable field. crawlStatus follows the
  * transitions pending → in_progress → completed | failed, and completed | failed → pending
@@ -25,7 +23,7 @@ const present = (_: object, value: unknown) => value !== undefined;
  */
 export class UpdateCrawlDto {
   @ApiPropertyOptional({ enum: CRAWL_STATUSES })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsIn(CRAWL_STATUSES, { message: `crawlStatus must be one of ${CRAWL_STATUSES.join(', ')}` })
   crawlStatus?: CrawlStatus;
 

@@ -1,18 +1,19 @@
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsString, Length, Matches } from 'class-validator';
 import { trim, trimLower } from '../../common/validation/transforms';
+import { IsOptionalNotNull } from '../../common/validation/optional';
 
 /** PATCH /v1/entities/:id (admin+). */
 export class UpdateEntityDto {
   /** 1–200 characters. */
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @Length(1, 200)
   name?: string;
 
   /** Lower-case words joined by "-", 1–100 characters; unique across all entities. */
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(trimLower)
   @IsString()
   @Length(1, 100)

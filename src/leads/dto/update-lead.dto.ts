@@ -1,22 +1,13 @@
 import { Transform } from 'class-transformer';
-import {
-  IsEmail,
-  IsIn,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  MaxLength,
-  ValidateIf,
-} from 'class-validator';
+import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { LEAD_STATUSES, LeadStatus } from '../lead.entity';
 import { NoNul, trim } from '../../common/validation/transforms';
+import { IsOptionalNotNull } from '../../common/validation/optional';
 
 /** Absent is fine; null is validated (and refused) like any other wrong value. */
-const present = (_: object, value: unknown) => value !== undefined;
-
 /** Any subset of the fields; `status` follows the reached-out rule; `notes: null` clears the notes. */
 export class UpdateLeadDto {
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
@@ -24,7 +15,7 @@ export class UpdateLeadDto {
   @NoNul()
   firstName?: string;
 
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
@@ -32,7 +23,7 @@ export class UpdateLeadDto {
   @NoNul()
   lastName?: string;
 
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(255)
   @IsEmail({}, { message: 'email must be an email address' })
@@ -45,7 +36,7 @@ export class UpdateLeadDto {
   notes?: string | null;
 
   /** PENDING → REACHED_OUT sets reachedOutAt; back to PENDING clears it; the same status again changes nothing. */
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsIn(LEAD_STATUSES, { message: `status must be one of ${LEAD_STATUSES.join(', ')}` })
   status?: LeadStatus;
 }

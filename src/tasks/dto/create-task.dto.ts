@@ -12,6 +12,7 @@ import {
 } from 'class-validator';
 import { NoNul, trim } from '../../common/validation/transforms';
 import { IsTaskConfig } from '../task-config';
+import { IsOptionalNotNull } from '../../common/validation/optional';
 
 /** The JSON schema of a task config as documented (unknown keys are accepted and kept). */
 export const TASK_CONFIG_SCHEMA = {
@@ -58,14 +59,14 @@ export class CreateTaskDto {
   entityId?: string;
 
   /** −100..100; higher runs first. */
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(-100)
   @Max(100)
   priority?: number;
 
   /** 1–10 attempts before the task fails for good (default 3). */
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(10)

@@ -20,6 +20,7 @@ import {
 } from 'class-validator';
 import { NoNul } from '../../common/validation/transforms';
 import { LOG_LEVELS, LogLevel } from '../task-log.entity';
+import { IsOptionalNotNull } from '../../common/validation/optional';
 
 export const MAX_LOG_ENTRIES = 500;
 export const MAX_LOG_MESSAGE = 10_000;
@@ -60,7 +61,7 @@ export class ClaimTaskDto extends WorkerIdentity {
 export class HeartbeatDto extends WorkerIdentity {
   /** New lease from now (10–3600 s); the claim's lease length when absent. */
   @ApiPropertyOptional({ minimum: 10, maximum: 3600 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(10)
   @Max(3600)
@@ -84,7 +85,7 @@ export class FailTaskDto extends WorkerIdentity {
   error: string;
 
   /** Try again (when attempts are left) instead of failing for good. Default false. */
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   retryable?: boolean;
 }
@@ -123,7 +124,7 @@ export class WriteTaskLogsDto {
   workerId?: string;
 
   @ApiPropertyOptional({ enum: LOG_LEVELS })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(LOG_LEVELS, { message: `level must be one of ${LOG_LEVELS.join(', ')}` })
   level?: LogLevel;
 
