@@ -36,14 +36,18 @@ export class UpdateToolGenerationDto {
   config?: Record<string, unknown>;
 
   /** Any JSON value, ≤ 1 MB. */
-  @ApiPropertyOptional({ description: 'Any JSON value, ≤ 1 MB', example: { code: 'print(1)' } })
+  @ApiPropertyOptional({
+    description: 'Any JSON value (null too), ≤ 1 MB',
+    example: { code: 'print(1)' },
+    nullable: true,
+  })
   @IsOptional()
   @IsJsonValue()
   result?: unknown;
 
   /** ≤ 10,000 characters. */
   @ApiPropertyOptional({ maxLength: 10000 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(10000)
   @NoNul()

@@ -17,23 +17,23 @@ export class RegisterDto {
   @Length(10, 128)
   password: string;
 
-  /** 3–50 of a-z 0-9 _ . - (stored lower-cased). */
+  /** 3–50 of a-z 0-9 _ . - (stored lower-cased); null is the same as absent. */
   @IsOptional()
   @Transform(trimLower)
   @IsString()
   @Length(3, 50)
   @Matches(USERNAME_PATTERN, { message: USERNAME_MESSAGE })
-  username?: string;
+  username?: string | null;
 
   @IsOptional()
   @Transform(trim)
   @IsString()
   @MaxLength(100)
-  firstName?: string;
+  firstName?: string | null;
 
   @IsOptional()
   @Transform(trim)
   @IsString()
   @MaxLength(100)
-  lastName?: string;
+  lastName?: string | null;
 }

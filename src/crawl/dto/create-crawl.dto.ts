@@ -17,12 +17,12 @@ export class CreateCrawlDto {
   @IsWebsiteUrl()
   websiteUrl: string;
 
-  /** 1–255 characters. */
+  /** 1–255 characters; null is the same as absent. */
   @IsOptional()
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
   @MaxLength(CRAWL_LIMITS.companyName)
   @NoNul()
-  companyName?: string;
+  companyName?: string | null;
 }

@@ -26,10 +26,10 @@ export class CreateLeadDto {
   @IsEmail({}, { message: 'email must be an email address' })
   email: string;
 
-  /** Up to 5,000 characters. */
+  /** Up to 5,000 characters; null is the same as absent. */
   @IsOptional()
   @IsString()
   @MaxLength(5000)
   @NoNul()
-  notes?: string;
+  notes?: string | null;
 }

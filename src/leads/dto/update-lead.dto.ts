@@ -4,7 +4,6 @@ import { LEAD_STATUSES, LeadStatus } from '../lead.entity';
 import { NoNul, trim } from '../../common/validation/transforms';
 import { IsOptionalNotNull } from '../../common/validation/optional';
 
-/** Absent is fine; null is validated (and refused) like any other wrong value. */
 /** Any subset of the fields; `status` follows the reached-out rule; `notes: null` clears the notes. */
 export class UpdateLeadDto {
   @IsOptionalNotNull()

@@ -53,10 +53,10 @@ export class CreateTaskDto {
   @IsTaskConfig()
   config: Record<string, unknown>;
 
-  /** An organisation you are a member of; a personal task when absent. */
+  /** An organisation you are a member of; a personal task when absent or null. */
   @IsOptional()
   @IsUUID('all', { message: 'entityId must be a UUID' })
-  entityId?: string;
+  entityId?: string | null;
 
   /** −100..100; higher runs first. */
   @IsOptionalNotNull()

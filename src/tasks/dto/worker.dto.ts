@@ -70,7 +70,7 @@ export class HeartbeatDto extends WorkerIdentity {
 
 export class CompleteTaskDto extends WorkerIdentity {
   /** The scraped data (any JSON, ≤ 1 MB). */
-  @ApiPropertyOptional({ description: 'Any JSON value, at most 1 MB' })
+  @ApiPropertyOptional({ description: 'Any JSON value (null too), at most 1 MB', nullable: true })
   @IsOptional()
   @JsonAtMost(MAX_RESULT_BYTES)
   result?: unknown;

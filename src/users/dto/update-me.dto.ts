@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { trim, trimLower } from '../../common/validation/transforms';
+import { IsOptionalNotNull } from '../../common/validation/optional';
 import { USERNAME_MESSAGE, USERNAME_PATTERN } from './username';
 
 /** PATCH /v1/users/me: only these fields; anything else (isAdmin, email, …) is a 400. */
@@ -28,7 +29,7 @@ export class UpdateMeDto {
   username?: string | null;
 
   /** New password, 10–128 characters; needs currentPassword. */
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(10, 128)
   password?: string;
