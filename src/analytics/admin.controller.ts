@@ -1,15 +1,20 @@
-import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Admin } from '../common/auth/access';
 import { ListSystemLogsQueryDto } from './dto/system-logs.query.dto';
 import { SystemLogPageResponse } from './dto/system-log.response';
 import { SystemLogService } from './system-log.service';
+import { CleanupDto, CleanupResponse } from './dto/cleanup.dto';
+import { MaintenanceService } from './maintenance.service';
 
-/** Platform operations for platform admins: the system event log. */
+/** Platform operations for platform admins: the system event log and cleanup. */
 @ApiTags('admin')
 @Controller('admin')
 export class AdminController {
-  constructor(private readonly systemLogs: SystemLogService) {}
+  constructor(
+    private readonly systemLogs: SystemLogService,
+    private readonly maintenance: MaintenanceService,
+  ) {}
 
   /** System events, newest first (keyset), filtered by service, level, from/to and message text. */
   @Get('system-logs')
@@ -24,5 +29,15 @@ export class AdminController {
       });
     }
     return this.systemLogs.list(query);
+  }
+
+  /** Deletes system logs, task logs and finished tool generations older than N days, in batches. */
+  @Post('maintenance/cleanup')
+  @HttpCode(200)
+  @Admin()
+  @ApiOkResponse({ type: CleanupResponse })
+  @ApiBadRequestResponse({ description: 'olderThanDays missing, not an integer or outside 1–3650' })
+  cleanup(@Body() dto: CleanupDto): Promise<CleanupResponse> {
+    return this.maintenance.cleanup(dto.olderThanDays);
   }
 }

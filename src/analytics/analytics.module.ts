@@ -1,8 +1,10 @@
 import { Global, Module } from '@nestjs/common';
+import { TasksModule } from '../tasks/tasks.module';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { SystemEventLog } from '../common/observability/system-event-log';
 import { UsageRecorder } from '../common/observability/usage-recorder';
 import { AdminController } from './admin.controller';
+import { MaintenanceService } from './maintenance.service';
 import { SystemLogPartitions } from './system-log-partitions';
 import { SystemLogService } from './system-log.service';
 import { SystemLogsRepository } from './system-logs.repository';
@@ -21,6 +23,7 @@ import { UsageService } from './usage.service';
  */
 @Global()
 @Module({
+  imports: [TasksModule],
   controllers: [AnalyticsController, AdminController, ToolGenerationsController],
   providers: [
     UsageRepository,
@@ -33,7 +36,8 @@ import { UsageService } from './usage.service';
     SystemLogPartitions,
     ToolGenerationsRepository,
     ToolGenerationsService,
+    MaintenanceService,
   ],
-  exports: [UsageService, UsageRecorder, SystemLogService, SystemEventLog],
+  exports: [UsageService, UsageRecorder, SystemLogService, SystemEventLog, MaintenanceService],
 })
 export class AnalyticsModule {}

@@ -22,6 +22,8 @@ import { waitAtMost } from '../common/scheduling/shutdown-wait';
 /** A batch is written when this many events wait, or FLUSH_MS after the first one. */
 export const SYSTEM_LOG_BATCH = 200;
 export const SYSTEM_LOG_FLUSH_MS = 1_000;
+/** Rows per DELETE statement in cleanup. */
+const CLEANUP_BATCH = 5000;
 /** Events kept while the database is away; beyond, the oldest are dropped (with a warning). */
 const MAX_BUFFERED = 20_000;
 
@@ -128,6 +130,26 @@ export class SystemLogService
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /**
+   * Removes events created before `cutoff`: on PostgreSQL whole monthly partitions that end by
+   * then are dropped (no row-by-row delete); what is left goes in batched DELETEs.
+   */
+  async deleteBefore(cutoff: Date): Promise<{ deleted: number; droppedPartitions: string[] }> {
+    await this.flush();
+    let deleted = 0;
+    const droppedPartitions: string[] = [];
+    for (const partition of await this.repository.listPartitions()) {
+      if (partition.to.getTime() > cutoff.getTime()) continue;
+      deleted += await this.repository.dropPartition(partition.name);
+      droppedPartitions.push(partition.name);
+    }
+    for (;;) {
+      const n = await this.repository.deleteOlderThan(cutoff, CLEANUP_BATCH);
+      deleted += n;
+      if (n < CLEANUP_BATCH) return { deleted, droppedPartitions };
+    }
   }
 
   async list(query: ListSystemLogsQueryDto): Promise<Page<SystemLogResponse>> {

@@ -1,6 +1,13 @@
 import { CreateAdminCommand } from '../users/create-admin.command';
 import { SeedDemoCommand } from '../leads/seed-demo.command';
 import { DbCheckCommand, MigrateCommand } from './migrate.command';
+import { CleanupCommand } from '../analytics/cleanup.command';
 
 /** Every CLI command provider. Feature modules' commands are added here. */
-export const CLI_COMMANDS = [MigrateCommand, DbCheckCommand, CreateAdminCommand, SeedDemoCommand];
+export const CLI_COMMANDS = [
+  MigrateCommand,
+  DbCheckCommand,
+  CreateAdminCommand,
+  SeedDemoCommand,
+  CleanupCommand,
+];

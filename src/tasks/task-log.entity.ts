@@ -20,6 +20,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  */
 @Entity('task_logs')
 @Index('ix_task_logs_task_created', ['taskId', 'createdAt', 'id'])
+@Index('ix_task_logs_created', ['createdAt']) // cleanup deletes by age across tasks
 export class TaskLog {
   @PrimaryColumn(uuidColumn() as PrimaryColumnOptions)
   id: string;

@@ -282,6 +282,18 @@ export class TasksRepository extends SqlRepository {
     return lines.length;
   }
 
+  /** Deletes up to `batch` log lines written before `cutoff` (cleanup; index on created_at). */
+  async deleteLogsBefore(cutoff: Date, batch: number): Promise<number> {
+    return this.on({ primary: true }, (m) =>
+      execute(
+        m,
+        `DELETE FROM task_logs WHERE id IN (
+           SELECT id FROM task_logs WHERE created_at < :cutoff LIMIT ${batch})`,
+        { cutoff },
+      ),
+    );
+  }
+
   /** One page (limit+1 rows, oldest first) of a task's log. */
   async findLogsPage(
     taskId: string,

@@ -49,6 +49,8 @@ export const LEASE_SWEEP_JOB = 'tasks-lease-sweep';
 export const SWEEP_BATCH = 200;
 
 const notFound = () => new NotFoundException('Task not found');
+/** Rows per DELETE statement in cleanup. */
+const CLEANUP_BATCH = 1000;
 
 /**
  * The task lifecycle; the only caller of TasksRepository. Every status change goes through
@@ -311,6 +313,18 @@ export class TasksService {
     }
     if (outcome.requeued + outcome.failed > 0) this.log.log(outcome, 'expired task leases swept');
     return locked ? outcome : { ...outcome, skipped: true };
+  }
+
+  // ── maintenance ──────────────────────────────────────────────────────────
+
+  /** Deletes log lines written before `cutoff`, in batches (no long lock); how many. */
+  async deleteLogsBefore(cutoff: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.tasks.deleteLogsBefore(cutoff, CLEANUP_BATCH);
+      total += n;
+      if (n < CLEANUP_BATCH) return total;
+    }
   }
 
   // ── internals ────────────────────────────────────────────────────────────

@@ -1,0 +1,43 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { CleanupDto } from './dto/cleanup.dto';
+import { MaintenanceService } from './maintenance.service';
+
+/** `cleanup --days N`: the same cleanup as POST /v1/admin/maintenance/cleanup, for cron jobs. */
+@Command({
+  name: 'cleanup',
+  description:
+    'Delete system logs, task logs and finished tool generations older than N days (in batches)',
+})
+export class CleanupCommand extends CommandRunner {
+  constructor(private readonly maintenance: MaintenanceService) {
+    super();
+  }
+
+  async run(_: string[], options: { days?: number }): Promise<void> {
+    const dto = plainToInstance(CleanupDto, { olderThanDays: options.days });
+    const errors = validateSync(dto);
+    if (errors.length > 0) {
+      const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}));
+      throw new Error(`cleanup: --days: ${messages.join('; ')}`);
+    }
+    const result = await this.maintenance.cleanup(dto.olderThanDays);
+    process.stdout.write(
+      `Deleted before ${result.cutoff}: ${result.deleted.systemLogs} system logs` +
+        (result.droppedPartitions.length
+          ? ` (partitions dropped: ${result.droppedPartitions.join(', ')})`
+          : '') +
+        `, ${result.deleted.taskLogs} task log lines, ${result.deleted.toolGenerations} tool generations\n`,
+    );
+  }
+
+  @Option({
+    flags: '--days <n>',
+    description: 'older than this many days (1–3650)',
+    required: true,
+  })
+  parseDays(value: string): number {
+    return /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  }
+}
