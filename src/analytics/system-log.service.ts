@@ -16,7 +16,12 @@ import {
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { ListSystemLogsQueryDto } from './dto/system-logs.query.dto';
 import { SystemLogResponse, toSystemLogResponse } from './dto/system-log.response';
-import { NewSystemLog, SystemLogsRepository } from './system-logs.repository';
+import {
+  monthStart,
+  NewSystemLog,
+  partitionName,
+  SystemLogsRepository,
+} from './system-logs.repository';
 import { waitAtMost } from '../common/scheduling/shutdown-wait';
 
 /** A batch is written when this many events wait, or FLUSH_MS after the first one. */
@@ -130,6 +135,25 @@ export class SystemLogService
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /**
+   * db:check on PostgreSQL: system_logs is partitioned, with its default partition and the
+   * partitions of this month and the next (the upkeep job keeps them); one line per problem.
+   */
+  async partitionProblems(now: Date): Promise<string[]> {
+    const state = await this.repository.partitioning();
+    if (!state) return [];
+    const { partitioned, hasDefault } = state;
+    if (!partitioned)
+      return ['system_logs is not partitioned (the Analytics migration makes it so)'];
+    const problems = hasDefault ? [] : ['system_logs has no default partition'];
+    const names = new Set((await this.repository.listPartitions()).map((p) => p.name));
+    for (const month of [monthStart(now), monthStart(now, 1)]) {
+      const name = partitionName(month);
+      if (!names.has(name)) problems.push(`system_logs partition ${name} is missing`);
+    }
+    return problems;
   }
 
   /**

@@ -179,6 +179,21 @@ export class SystemLogsRepository extends SqlRepository {
     });
   }
 
+  /** Whether system_logs is partitioned and has its default partition (null on SQLite: no partitions). */
+  async partitioning(): Promise<{ partitioned: boolean; hasDefault: boolean } | null> {
+    if (!this.postgres) return null;
+    const [row] = await this.on({ primary: true }, (m) =>
+      queryRows<{ partitioned: unknown; defaults: unknown }>(
+        m,
+        `SELECT (SELECT COUNT(*) FROM pg_partitioned_table WHERE partrelid = 'system_logs'::regclass) AS partitioned,
+                (SELECT COUNT(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                 WHERE i.inhparent = 'system_logs'::regclass
+                   AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT') AS defaults`,
+      ),
+    );
+    return { partitioned: Number(row?.partitioned) > 0, hasDefault: Number(row?.defaults) > 0 };
+  }
+
   /** Drops a whole partition (its rows: the count it held). */
   async dropPartition(name: string): Promise<number> {
     if (!/^system_logs_\d{4}_\d{2}$/.test(name)) throw new Error(`not a log partition: ${name}`);

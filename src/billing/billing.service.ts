@@ -27,6 +27,8 @@ import { PlanRow, SubscriptionRow } from './subscription-row';
 
 /** Every user's default plan; paid plans arrive by webhook (or a platform admin). */
 export const FREE_PLAN = 'free';
+/** The plans the Billing migration seeds (db:check verifies they are there). */
+export const SEEDED_PLANS = [FREE_PLAN, 'starter', 'professional', 'enterprise'] as const;
 /** Length of a billing period. */
 export const PERIOD_MS = 30 * 24 * 60 * 60 * 1000;
 /** Largest amount one call may charge or refund (a bound well above any plan). */
@@ -84,6 +86,17 @@ export class BillingService {
   ) {}
 
   // ── plans and the caller's subscription ──────────────────────────────────
+
+  /** db:check: a seeded plan that is missing, or a free plan that is not active; one line each. */
+  async seedProblems(): Promise<string[]> {
+    const plans = new Map((await this.billing.findPlans(false)).map((p) => [p.id, p]));
+    const problems = SEEDED_PLANS.filter((id) => !plans.has(id)).map(
+      (id) => `subscription plan ${id} is missing (seeded by the Billing migration)`,
+    );
+    if (plans.has(FREE_PLAN) && !plans.get(FREE_PLAN)!.isActive)
+      problems.push(`subscription plan ${FREE_PLAN} is not active (every new user gets it)`);
+    return problems;
+  }
 
   async listPlans(): Promise<PlanResponse[]> {
     return (await this.billing.findPlans(true)).map(toPlanResponse);
