@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { TasksModule } from '../tasks/tasks.module';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { TasksModule } from '../tasks/tasks.module';
 import { SystemEventLog } from '../common/observability/system-event-log';
 import { UsageRecorder } from '../common/observability/usage-recorder';
 import { AdminController } from './admin.controller';

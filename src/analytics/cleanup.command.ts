@@ -1,6 +1,5 @@
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
+import { validOptions } from '../cli/command-options';
 import { CleanupDto } from './dto/cleanup.dto';
 import { MaintenanceService } from './maintenance.service';
 
@@ -16,12 +15,7 @@ export class CleanupCommand extends CommandRunner {
   }
 
   async run(_: string[], options: { days?: number }): Promise<void> {
-    const dto = plainToInstance(CleanupDto, { olderThanDays: options.days });
-    const errors = validateSync(dto);
-    if (errors.length > 0) {
-      const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}));
-      throw new Error(`cleanup: --days: ${messages.join('; ')}`);
-    }
+    const dto = validOptions(CleanupDto, { olderThanDays: options.days }, 'cleanup: --days');
     const result = await this.maintenance.cleanup(dto.olderThanDays);
     process.stdout.write(
       `Deleted before ${result.cutoff}: ${result.deleted.systemLogs} system logs` +

@@ -35,9 +35,12 @@ export class MaintenanceService {
       deleted,
       droppedPartitions: logs.droppedPartitions,
     };
-    this.systemLogs.log('maintenance', 'INFO', `cleanup of data older than ${olderThanDays} days`, {
-      ...result,
-    });
+    this.systemLogs.log(
+      'maintenance',
+      'INFO',
+      `cleanup of data older than ${olderThanDays} days`,
+      result,
+    );
     return result;
   }
 }

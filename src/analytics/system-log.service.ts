@@ -23,6 +23,7 @@ import {
   SystemLogsRepository,
 } from './system-logs.repository';
 import { waitAtMost } from '../common/scheduling/shutdown-wait';
+import { deleteInBatches } from '../database/batched-delete';
 
 /** A batch is written when this many events wait, or FLUSH_MS after the first one. */
 export const SYSTEM_LOG_BATCH = 200;
@@ -169,11 +170,10 @@ export class SystemLogService
       deleted += await this.repository.dropPartition(partition.name);
       droppedPartitions.push(partition.name);
     }
-    for (;;) {
-      const n = await this.repository.deleteOlderThan(cutoff, CLEANUP_BATCH);
-      deleted += n;
-      if (n < CLEANUP_BATCH) return { deleted, droppedPartitions };
-    }
+    deleted += await deleteInBatches(CLEANUP_BATCH, (limit) =>
+      this.repository.deleteOlderThan(cutoff, limit),
+    );
+    return { deleted, droppedPartitions };
   }
 
   async list(query: ListSystemLogsQueryDto): Promise<Page<SystemLogResponse>> {

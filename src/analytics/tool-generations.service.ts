@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
+import { deleteInBatches } from '../database/batched-delete';
 import {
   CreateToolGenerationDto,
   ListToolGenerationsQueryDto,
@@ -67,13 +68,10 @@ export class ToolGenerationsService {
   }
 
   /** Deletes finished generations last changed before `cutoff`, in batches; how many. */
-  async deleteFinishedBefore(cutoff: Date): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = await this.repository.deleteFinishedBefore(cutoff, CLEANUP_BATCH);
-      total += n;
-      if (n < CLEANUP_BATCH) return total;
-    }
+  deleteFinishedBefore(cutoff: Date): Promise<number> {
+    return deleteInBatches(CLEANUP_BATCH, (limit) =>
+      this.repository.deleteFinishedBefore(cutoff, limit),
+    );
   }
 
   count(): Promise<number> {

@@ -1,14 +1,14 @@
 import { DataSource } from 'typeorm';
 import { queryRows } from './raw-sql';
 
+/** Search indexes only PostgreSQL has (pg_trgm on leads, full text on crawls). */
+const POSTGRES_ONLY = (name: string) => name.endsWith('_trgm') || name === 'ix_crawl_search';
+
 /**
  * What TypeORM's schema diff cannot see: indexes the entities declare with
  * `synchronize: false` because the migrations write them by hand (partial DESC indexes,
  * GIN indexes for search), and the pg_trgm extension. Returns one line per missing object.
  */
-/** Search indexes only PostgreSQL has (pg_trgm on leads, full text on crawls). */
-const POSTGRES_ONLY = (name: string) => name.endsWith('_trgm') || name === 'ix_crawl_search';
-
 export async function missingHandWrittenObjects(dataSource: DataSource): Promise<string[]> {
   const postgres = dataSource.options.type === 'postgres';
   const expected = dataSource.entityMetadatas.flatMap((entity) =>

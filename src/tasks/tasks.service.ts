@@ -14,6 +14,7 @@ import { SystemEventLog } from '../common/observability/system-event-log';
 import { UsageDelta, UsageRecorder } from '../common/observability/usage-recorder';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { tryAdvisoryLock } from '../database/advisory-lock';
+import { deleteInBatches } from '../database/batched-delete';
 import { Tx, UnitOfWork } from '../database/unit-of-work';
 import { EntitiesService } from '../entities/entities.service';
 import { CreateTaskDto } from './dto/create-task.dto';
@@ -318,13 +319,8 @@ export class TasksService {
   // ── maintenance ──────────────────────────────────────────────────────────
 
   /** Deletes log lines written before `cutoff`, in batches (no long lock); how many. */
-  async deleteLogsBefore(cutoff: Date): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = await this.tasks.deleteLogsBefore(cutoff, CLEANUP_BATCH);
-      total += n;
-      if (n < CLEANUP_BATCH) return total;
-    }
+  deleteLogsBefore(cutoff: Date): Promise<number> {
+    return deleteInBatches(CLEANUP_BATCH, (limit) => this.tasks.deleteLogsBefore(cutoff, limit));
   }
 
   // ── internals ────────────────────────────────────────────────────────────

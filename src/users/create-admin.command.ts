@@ -1,6 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { validateSync } from 'class-validator';
-import { plainToInstance } from 'class-transformer';
+import { validOptions } from '../cli/command-options';
 import { CreateAdminDto } from './dto/create-admin.dto';
 import { UsersService } from './users.service';
 
@@ -15,15 +14,11 @@ export class CreateAdminCommand extends CommandRunner {
   }
 
   async run(_: string[], options: { email?: string; password?: string }): Promise<void> {
-    const dto = plainToInstance(CreateAdminDto, {
-      email: options.email,
-      password: options.password,
-    });
-    const errors = validateSync(dto);
-    if (errors.length > 0) {
-      const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}));
-      throw new Error(`create-admin: ${messages.join('; ')}`);
-    }
+    const dto = validOptions(
+      CreateAdminDto,
+      { email: options.email, password: options.password },
+      'create-admin',
+    );
     const { user, created } = await this.users.createOrPromoteAdmin(dto.email, dto.password);
     process.stdout.write(
       created

@@ -15,7 +15,6 @@ import { CRAWL_LIMITS, CRAWL_STATUSES, CrawlStatus, JsonObject } from '../crawl-
 import { IsSafeDocument } from '../safe-document';
 import { IsOptionalNotNull } from '../../common/validation/optional';
 
-/** Absent is fine; null is validated (and refused) like any other wrong value. */
 /**
  * Any subset of the fields. `null` clears a nullable field. crawlStatus follows the
  * transitions pending → in_progress → completed | failed, and completed | failed → pending
