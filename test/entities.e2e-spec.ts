@@ -1,4 +1,5 @@
 import { EntitiesService } from '../src/entities/entities.service';
+import { MembershipsRepository } from '../src/entities/memberships.repository';
 import { addMember, createEntity, registerUser, TestUser } from './support/identity';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -367,6 +368,40 @@ describe('entities and members', () => {
         .delete(`/v1/entities/${id}/members/${owner.user.id}`)
         .set(admin.auth)
         .expect(403);
+    });
+
+    it('refuses to act on a role that changed between the check and the write (409, nothing changed)', async () => {
+      const id = await freshEntity(true);
+      const memberships = t.app.get(MembershipsRepository);
+      for (const write of ['remove', 'demote'] as const) {
+        // The admin's check reads `target` as a member; the owner promotes them before the write.
+        const staleRead = await memberships.findMember(id, target.user.id);
+        await t.http
+          .patch(`/v1/entities/${id}/members/${target.user.id}`)
+          .set(owner.auth)
+          .send({ role: 'owner' })
+          .expect(200);
+        const read = jest.spyOn(memberships, 'findMember').mockResolvedValueOnce(staleRead);
+        const answer =
+          write === 'remove'
+            ? await t.http.delete(`/v1/entities/${id}/members/${target.user.id}`).set(admin.auth)
+            : await t.http
+                .patch(`/v1/entities/${id}/members/${target.user.id}`)
+                .set(admin.auth)
+                .send({ role: 'admin' });
+        read.mockRestore();
+        expect(answer.status).toBe(409);
+        expect(answer.body.detail).toMatch(/role changed/);
+        const now = await t.http.get(`/v1/entities/${id}/members`).set(owner.auth).expect(200);
+        expect(
+          now.body.items.find((m: { userId: string }) => m.userId === target.user.id)?.role,
+        ).toBe('owner');
+        await t.http
+          .patch(`/v1/entities/${id}/members/${target.user.id}`)
+          .set(owner.auth)
+          .send({ role: 'member' })
+          .expect(200);
+      }
     });
 
     it.each([

@@ -100,6 +100,14 @@ describe('EntitiesService member rules (repositories stubbed)', () => {
     );
   });
 
+  it('answers 409 when the role the check saw changed before the write', async () => {
+    nextOutcome = 'role_changed';
+    await expect(service.removeMember(tenant('admin'), 'member')).rejects.toThrow(/role changed/);
+    await expect(service.changeRole(tenant('admin'), 'member', 'admin')).rejects.toThrow(
+      /role changed/,
+    );
+  });
+
   it('forbids an admin to touch an owner or grant owner', async () => {
     await expect(service.changeRole(tenant('admin'), 'owner', 'member')).rejects.toBeInstanceOf(
       ForbiddenException,

@@ -19,7 +19,7 @@ import { EntityResponse, MemberResponse } from './dto/entity.response';
 import { UpdateEntityDto } from './dto/update-entity.dto';
 import { EntitiesRepository } from './entities.repository';
 import { Membership } from './membership.entity';
-import { MembershipsRepository } from './memberships.repository';
+import { GuardedChange, MembershipsRepository } from './memberships.repository';
 import { OrgEntity } from './org.entity';
 import { isUuid } from '../common/uuid';
 
@@ -204,7 +204,7 @@ export class EntitiesService implements MembershipResolver {
       throw new ForbiddenException('Only an owner may grant the owner role or change an owner');
     }
     if (target.role !== role) {
-      const outcome = await this.memberships.changeRole(tenant.entityId, userId, role);
+      const outcome = await this.memberships.changeRole(tenant.entityId, userId, target.role, role);
       await this.forgetUser(userId, tenant.entityId);
       this.raiseFor(outcome, 'demote');
     }
@@ -222,7 +222,7 @@ export class EntitiesService implements MembershipResolver {
           : 'Removing members needs the admin role',
       );
     }
-    const outcome = await this.memberships.remove(tenant.entityId, userId);
+    const outcome = await this.memberships.remove(tenant.entityId, userId, target.role);
     await this.forgetUser(userId, tenant.entityId);
     this.raiseFor(outcome, 'remove');
   }
@@ -233,8 +233,11 @@ export class EntitiesService implements MembershipResolver {
     return toMemberResponse(member);
   }
 
-  private raiseFor(outcome: 'done' | 'missing' | 'last_owner', action: 'demote' | 'remove'): void {
+  private raiseFor(outcome: GuardedChange, action: 'demote' | 'remove'): void {
     if (outcome === 'missing') throw new NotFoundException('Member not found');
+    if (outcome === 'role_changed') {
+      throw new ConflictException("The member's role changed meanwhile; read it again and retry");
+    }
     if (outcome === 'last_owner') {
       throw new ConflictException(
         `The last owner cannot be ${action === 'demote' ? 'demoted' : 'removed'}; make someone else an owner first`,

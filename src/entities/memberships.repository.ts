@@ -9,12 +9,16 @@ import { SqlRepository } from '../database/sql-repository';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Membership } from './membership.entity';
 
-/** Outcome of a change guarded by the last-owner rule. */
-export type GuardedChange = 'done' | 'missing' | 'last_owner';
+/**
+ * Outcome of a change guarded by the last-owner rule and by the role the caller's permission
+ * was decided on (`role_changed`: someone changed it in between; nothing was written).
+ */
+export type GuardedChange = 'done' | 'missing' | 'last_owner' | 'role_changed';
 
 /**
- * Every query on `user_memberships`; each takes the entity id. Demoting or removing an owner
- * is one conditional statement that only matches while another active owner remains; on
+ * Every query on `user_memberships`; each takes the entity id. Changing or removing a member
+ * is one conditional statement that only matches while the member still has the role the
+ * permission check saw and, for an owner, while another active owner remains; on
  * PostgreSQL it runs after locking the entity row, so two owners demoting each other at once
  * cannot both succeed (SQLite serialises writes on its single connection).
  */
@@ -102,10 +106,10 @@ export class MembershipsRepository extends SqlRepository {
     return rows.map((r) => r.userId);
   }
 
-  /** New role; demoting the last active owner matches nothing. */
-  changeRole(entityId: string, userId: string, role: Role): Promise<GuardedChange> {
-    return this.guarded(entityId, userId, role === 'owner', (manager, unlessLastOwner) => {
-      const qb = manager
+  /** New role, if the member still has `seenRole`; demoting the last active owner matches nothing. */
+  changeRole(entityId: string, userId: string, seenRole: Role, role: Role): Promise<GuardedChange> {
+    return this.guarded(entityId, userId, seenRole, role === 'owner', (manager, conditions) =>
+      manager
         .createQueryBuilder()
         .update(Membership)
         .set({ role, updatedAt: this.clock.now() })
@@ -113,23 +117,23 @@ export class MembershipsRepository extends SqlRepository {
           entityId,
           userId,
           active: true,
-        });
-      if (unlessLastOwner) qb.andWhere(unlessLastOwner.sql, unlessLastOwner.params);
-      return qb.execute();
-    });
+        })
+        .andWhere(conditions.sql, conditions.params)
+        .execute(),
+    );
   }
 
-  /** Removes the membership; removing the last active owner matches nothing. */
-  remove(entityId: string, userId: string): Promise<GuardedChange> {
-    return this.guarded(entityId, userId, false, (manager, unlessLastOwner) => {
-      const qb = manager
+  /** Removes the membership, if it still has `seenRole`; removing the last active owner matches nothing. */
+  remove(entityId: string, userId: string, seenRole: Role): Promise<GuardedChange> {
+    return this.guarded(entityId, userId, seenRole, false, (manager, conditions) =>
+      manager
         .createQueryBuilder()
         .delete()
         .from(Membership)
-        .where('entity_id = :entityId AND user_id = :userId', { entityId, userId });
-      if (unlessLastOwner) qb.andWhere(unlessLastOwner.sql, unlessLastOwner.params);
-      return qb.execute();
-    });
+        .where('entity_id = :entityId AND user_id = :userId', { entityId, userId })
+        .andWhere(conditions.sql, conditions.params)
+        .execute(),
+    );
   }
 
   /** Reads that decide access or read back a write, and are then cached: never from a lagging replica. */
@@ -140,27 +144,29 @@ export class MembershipsRepository extends SqlRepository {
   private async guarded(
     entityId: string,
     userId: string,
+    seenRole: Role,
     keepsOwner: boolean,
     statement: (
       manager: EntityManager,
-      unlessLastOwner: { sql: string; params: Record<string, unknown> } | null,
+      conditions: { sql: string; params: Record<string, unknown> },
     ) => Promise<{ affected?: number | null }>,
   ): Promise<GuardedChange> {
-    const condition = keepsOwner
-      ? null
-      : {
-          sql:
-            "(role <> 'owner' OR (SELECT COUNT(*) FROM user_memberships o " +
-            "WHERE o.entity_id = :ownerEntityId AND o.role = 'owner' AND o.is_active = :ownerActive) > 1)",
-          params: { ownerEntityId: entityId, ownerActive: true },
-        };
+    const unlessLastOwner = keepsOwner
+      ? ''
+      : " AND (role <> 'owner' OR (SELECT COUNT(*) FROM user_memberships o " +
+        'WHERE o.entity_id = :ownerEntityId AND o.role = :ownerRole AND o.is_active = :ownerActive) > 1)';
+    const conditions = {
+      sql: `role = :seenRole${unlessLastOwner}`,
+      params: { seenRole, ownerEntityId: entityId, ownerRole: 'owner', ownerActive: true },
+    };
     const run = async (manager: EntityManager): Promise<GuardedChange> => {
-      const result = await statement(manager, condition);
+      const result = await statement(manager, conditions);
       if ((result.affected ?? 0) > 0) return 'done';
-      const exists = await manager
+      const now = await manager
         .getRepository(Membership)
-        .exists({ where: { entityId, userId, isActive: true } });
-      return exists ? 'last_owner' : 'missing';
+        .findOne({ select: { role: true }, where: { entityId, userId, isActive: true } });
+      if (!now) return 'missing';
+      return now.role === seenRole ? 'last_owner' : 'role_changed';
     };
     return this.uow.run(async ({ manager }) => {
       // PostgreSQL: two owners demoting each other at once queue on the entity row (SQLite units are serial).
