@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FixedClock } from '../src/common/clock/clock';
+import { LeadsService } from '../src/leads/leads.service';
 import { doc, docx, odt, pdf, pdfWithHtml, plainZip } from './support/documents';
 import { addMember, createEntity, registerUser, TestUser } from './support/identity';
 import { createScratchDatabase } from './support/databases';
@@ -295,6 +296,24 @@ describe('leads', () => {
           'a PDF header on an HTML page',
           () => upload(fields('html'), { data: pdfWithHtml() }),
           415,
+        ],
+        [
+          'a PDF with an HTML page after its first KiB',
+          () =>
+            upload(fields('latehtml'), {
+              data: pdf(`${'(padding) Tj '.repeat(200)}<html><script>alert(1)</script></html>`),
+            }),
+          415,
+        ],
+        [
+          'a file name with a right-to-left override (cv\u202Efdp.exe shows as cvexe.pdf)',
+          () => upload(fields('bidi'), { data: pdf(), filename: 'cv\u202Efdp.exe' }),
+          400,
+        ],
+        [
+          'a file name with a C1 control character',
+          () => upload(fields('c1'), { data: pdf(), filename: 'cv\u0085.pdf' }),
+          400,
         ],
         [
           'a zip that is not a document',
@@ -775,6 +794,62 @@ describe('leads', () => {
         .delete(url(`/${res.body.id}`))
         .set(owner.auth)
         .expect(404);
+    });
+  });
+
+  describe('deleting an entity', () => {
+    /** A new entity of the owner with `n` leads that have a resume; its id and the files' paths. */
+    async function entityWithResumes(n: number): Promise<{ id: string; paths: string[] }> {
+      const id = await createEntity(t.http, owner);
+      for (let i = 0; i < n; i++) {
+        clock.advance(1000);
+        await t.http
+          .post(url('', id))
+          .set(owner.auth)
+          .field('firstName', 'Gone')
+          .field('lastName', `Soon${i}`)
+          .field('email', `gone-${id.slice(0, 8)}-${i}@example.com`)
+          .attach('resume', pdf(), 'cv.pdf')
+          .expect(201);
+      }
+      const rows = await t.db.query(
+        `SELECT resume_path FROM leads WHERE entity_id = '${id}' AND resume_path IS NOT NULL`,
+      );
+      const paths = rows.map((r: { resume_path: string }) => join(uploads, r.resume_path));
+      expect(paths).toHaveLength(n);
+      for (const path of paths) expect(existsSync(path)).toBe(true);
+      return { id, paths };
+    }
+    const resumeColumns = (id: string) =>
+      t.db.query(
+        `SELECT resume_path, resume_content_type, resume_size, resume_file_name FROM leads WHERE entity_id = '${id}'`,
+      );
+
+    it('purges the resumes of its leads (files and columns) and leaves other entities alone', async () => {
+      const keptFiles = storedFiles(uploads).length;
+      const doomed = await entityWithResumes(3);
+      await t.http.delete(`/v1/entities/${doomed.id}`).set(owner.auth).expect(204);
+      for (const path of doomed.paths) expect(existsSync(path)).toBe(false);
+      const columns = await resumeColumns(doomed.id);
+      expect(columns).toHaveLength(3); // the rows stay, as the entity itself does (soft delete)
+      for (const row of columns) expect(Object.values(row)).toEqual([null, null, null, null]);
+      expect(storedFiles(uploads)).toHaveLength(keptFiles);
+    });
+
+    it('the cleanup sweep purges resumes a deletion left behind (a purge cut short)', async () => {
+      const doomed = await entityWithResumes(2);
+      // The entity deleted without its purge, as when the process died in between.
+      await t.db.query(
+        `UPDATE entities SET is_active = ${testTarget === 'postgres' ? 'false' : '0'} WHERE id = '${doomed.id}'`,
+      );
+      const service = t.app.get(LeadsService);
+      expect(await service.purgeResumesOfDeletedEntities()).toBe(2);
+      for (const path of doomed.paths) expect(existsSync(path)).toBe(false);
+      expect(await service.purgeResumesOfDeletedEntities()).toBe(0);
+      const [live] = await t.db.query(
+        `SELECT COUNT(*) AS n FROM leads WHERE entity_id = '${entityId}' AND resume_path IS NOT NULL`,
+      );
+      expect(Number(live.n)).toBeGreaterThan(0); // the live entity's resumes are untouched
     });
   });
 

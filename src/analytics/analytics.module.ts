@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { LeadsModule } from '../leads/leads.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { SystemEventLog } from '../common/observability/system-event-log';
 import { UsageRecorder } from '../common/observability/usage-recorder';
@@ -23,7 +24,7 @@ import { UsageService } from './usage.service';
  */
 @Global()
 @Module({
-  imports: [TasksModule],
+  imports: [TasksModule, LeadsModule],
   controllers: [AnalyticsController, AdminController, ToolGenerationsController],
   providers: [
     UsageRepository,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
+import { LeadsService } from '../leads/leads.service';
 import { TasksService } from '../tasks/tasks.service';
 import { CleanupResponse } from './dto/cleanup.dto';
 import { SystemLogService } from './system-log.service';
@@ -18,6 +19,7 @@ export class MaintenanceService {
     private readonly systemLogs: SystemLogService,
     private readonly tasks: TasksService,
     private readonly toolGenerations: ToolGenerationsService,
+    private readonly leads: LeadsService,
     private readonly clock: Clock,
   ) {}
 
@@ -28,6 +30,7 @@ export class MaintenanceService {
       systemLogs: logs.deleted,
       taskLogs: await this.tasks.deleteLogsBefore(cutoff),
       toolGenerations: await this.toolGenerations.deleteFinishedBefore(cutoff),
+      resumesOfDeletedEntities: await this.leads.purgeResumesOfDeletedEntities(),
     };
     const result = {
       olderThanDays,

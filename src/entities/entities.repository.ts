@@ -111,6 +111,20 @@ export class EntitiesRepository extends SqlRepository {
     return this.updateWhereActive(id, { isActive: false });
   }
 
+  /** Ids of soft-deleted entities, in id order after `afterId` (a page of `limit`). */
+  async findDeletedIds(afterId: string | null, limit: number): Promise<string[]> {
+    const qb = this.dataSource
+      .getRepository(OrgEntity)
+      .createQueryBuilder('e')
+      .select('e.id', 'id')
+      .where('e.is_active = :active', { active: false })
+      .orderBy('e.id', 'ASC')
+      .limit(limit);
+    if (afterId) qb.andWhere('e.id > :afterId', { afterId });
+    const rows = await qb.getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
   private async updateWhereActive(id: string, changes: Partial<OrgEntity>): Promise<boolean> {
     const result = await this.dataSource
       .createQueryBuilder()

@@ -4,6 +4,7 @@ import {
   ConflictException,
   ForbiddenException,
   Injectable,
+  Logger,
   NotFoundException,
 } from '@nestjs/common';
 import { Role, roleAtLeast, TenantContext } from '../common/auth/access';
@@ -22,6 +23,11 @@ import { Membership } from './membership.entity';
 import { GuardedChange, MembershipsRepository } from './memberships.repository';
 import { OrgEntity } from './org.entity';
 import { isUuid } from '../common/uuid';
+
+/** What a module that keeps data under an entity purges when the entity is deleted. */
+export type EntityRemovalHook = (entityId: string) => Promise<unknown>;
+
+const DELETED_PAGE = 500;
 
 export interface MembershipSummary {
   entityId: string;
@@ -80,6 +86,9 @@ function toMemberResponse(m: Membership): MemberResponse {
  */
 @Injectable()
 export class EntitiesService implements MembershipResolver {
+  private readonly log = new Logger(EntitiesService.name);
+  private readonly removalHooks: EntityRemovalHook[] = [];
+
   constructor(
     private readonly entities: EntitiesRepository,
     private readonly memberships: MembershipsRepository,
@@ -156,11 +165,39 @@ export class EntitiesService implements MembershipResolver {
     return this.get(tenant);
   }
 
-  /** Soft delete (owner): the entity and everything under it answer 404 from now on. */
+  /**
+   * Soft delete (owner): the entity and everything under it answer 404 from now on; the
+   * removal hooks then purge what must not outlive it (resumes). A failing hook is logged,
+   * not thrown: the entity is gone, and the cleanup sweep (`forEachDeletedEntity`) retries.
+   */
   async remove(tenant: TenantContext): Promise<void> {
     const found = await this.entities.deactivate(tenant.entityId);
     await this.forgetEntity(tenant.entityId);
     if (!found) throw new NotFoundException('Entity not found');
+    for (const hook of this.removalHooks) {
+      await hook(tenant.entityId).catch((error: Error) =>
+        this.log.warn(`purge after deleting entity ${tenant.entityId} failed: ${error.message}`),
+      );
+    }
+  }
+
+  /**
+   * Registers what to purge when an entity is deleted. Modules under entities (leads) depend
+   * on this module, not the reverse, so they register themselves at start-up.
+   */
+  onEntityRemoved(hook: EntityRemovalHook): void {
+    this.removalHooks.push(hook);
+  }
+
+  /** Calls `visit` with the id of every soft-deleted entity, a page at a time (cleanup sweeps). */
+  async forEachDeletedEntity(visit: (entityId: string) => Promise<void>): Promise<void> {
+    let after: string | null = null;
+    for (;;) {
+      const ids = await this.entities.findDeletedIds(after, DELETED_PAGE);
+      for (const id of ids) await visit(id);
+      if (ids.length < DELETED_PAGE) return;
+      after = ids[ids.length - 1];
+    }
   }
 
   // ── members ───────────────────────────────────────────────────────────────

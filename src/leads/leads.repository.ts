@@ -184,6 +184,39 @@ export class LeadsRepository extends SqlRepository {
     return (result.affected ?? 0) > 0 ? { resumePath: found.resumePath } : undefined;
   }
 
+  /**
+   * Clears the resume columns of up to `limit` of the entity's leads that have one; their
+   * storage keys (for the caller to remove the files). A lead deleted meanwhile removes its
+   * own file, so a key may already be gone.
+   */
+  async detachResumes(entityId: string, limit: number): Promise<string[]> {
+    const rows = await this.dataSource
+      .getRepository(Lead)
+      .createQueryBuilder('l')
+      .select('l.id', 'id')
+      .addSelect('l.resume_path', 'resumePath')
+      .where('l.entity_id = :entityId AND l.resume_path IS NOT NULL', { entityId })
+      .limit(limit)
+      .getRawMany<{ id: string; resumePath: string }>();
+    if (rows.length === 0) return [];
+    await this.dataSource
+      .createQueryBuilder()
+      .update(Lead)
+      .set({
+        resumePath: null,
+        resumeContentType: null,
+        resumeSize: null,
+        resumeFileName: null,
+        updatedAt: this.clock.now(),
+      })
+      .where('entity_id = :entityId AND id IN (:...ids)', {
+        entityId,
+        ids: rows.map((r) => r.id),
+      })
+      .execute();
+    return rows.map((r) => r.resumePath);
+  }
+
   /** Counts per status and the leads reached out to since `since`, in one pass. */
   async countByStatus(
     entityId: string,

@@ -4,6 +4,7 @@ import {
   ConflictException,
   Injectable,
   NotFoundException,
+  OnModuleInit,
 } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
 import { validateDto } from '../common/errors/validation-pipe';
@@ -29,15 +30,45 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 const notFound = () => new NotFoundException('Lead not found');
 
+const RESUME_PURGE_BATCH = 500;
+
 /** The business rules of leads; the only caller of LeadsRepository. Answers response DTOs. */
 @Injectable()
-export class LeadsService {
+export class LeadsService implements OnModuleInit {
   constructor(
     private readonly leads: LeadsRepository,
     private readonly storage: StorageService,
     private readonly entities: EntitiesService,
     private readonly clock: Clock,
   ) {}
+
+  /** Resumes are personal documents: they do not outlive their entity (the lead rows do, as the soft delete keeps them). */
+  onModuleInit(): void {
+    this.entities.onEntityRemoved((entityId) => this.purgeResumes(entityId));
+  }
+
+  /**
+   * Detaches every resume of the entity's leads (columns cleared first, then the files
+   * removed: the order of `remove`), in batches; how many were purged.
+   */
+  async purgeResumes(entityId: string): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const keys = await this.leads.detachResumes(entityId, RESUME_PURGE_BATCH);
+      for (const key of keys) await this.storage.remove(key);
+      purged += keys.length;
+      if (keys.length < RESUME_PURGE_BATCH) return purged;
+    }
+  }
+
+  /** The cleanup sweep: resumes left under deleted entities (a purge that failed or was cut short). */
+  async purgeResumesOfDeletedEntities(): Promise<number> {
+    let purged = 0;
+    await this.entities.forEachDeletedEntity(async (entityId) => {
+      purged += await this.purgeResumes(entityId);
+    });
+    return purged;
+  }
 
   /** A lead from a JSON body (already validated). */
   async create(entityId: string, dto: CreateLeadDto): Promise<LeadResponse> {

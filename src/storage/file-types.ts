@@ -42,12 +42,32 @@ export function sniffPrefix(head: Buffer): 'pdf' | 'zip' | 'doc' | null {
 
 /** Markup that has no business in a document and that a browser would render. */
 const ACTIVE_MARKUP = /<\s*(!doctype\s+html|html|head|body|script|iframe|svg|meta|object|embed)\b/i;
+/** Longer than any ACTIVE_MARKUP match worth finding (`<` + spaces + `!doctype html`). */
+const MARKUP_OVERLAP = 64;
+
+/**
+ * Looks for active markup anywhere in a PDF while it streams: a PDF header, then an HTML
+ * page after the first KiB, is refused like one glued on at the start. Each chunk is
+ * searched with the end of the previous one, so a tag split across two chunks is seen.
+ */
+export class MarkupScanner {
+  private carry = '';
+  found = false;
+
+  push(chunk: Buffer): boolean {
+    if (this.found) return true;
+    const text = this.carry + chunk.toString('latin1');
+    this.found = ACTIVE_MARKUP.test(text);
+    this.carry = text.slice(-MARKUP_OVERLAP);
+    return this.found;
+  }
+}
 
 /**
  * The kind of a complete file given its first and last bytes (up to 64 KiB each), or null.
  * - PDF: `%PDF-<digit>.<digit>`, an `%%EOF` marker near the end and no HTML in the first
  *   KiB (a PDF header glued onto an HTML page is refused: it is not a PDF, and some
- *   clients would sniff and render it).
+ *   clients would sniff and render it); StorageService scans the rest with MarkupScanner.
  * - ZIP: ODT when its first entry is `mimetype` = application/vnd.oasis.opendocument.text;
  *   DOCX when the central directory (at the end) names `[Content_Types].xml` and `word/`.
  * - DOC: the OLE2 compound-file signature.

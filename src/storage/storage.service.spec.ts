@@ -56,6 +56,44 @@ describe('StorageService', () => {
     expect(files()).toEqual([]);
   });
 
+  it('refuses a PDF whose HTML is split across two chunks, far after the first KiB', async () => {
+    const whole = pdf(`${'x'.repeat(700)}<scr` + `ipt>alert(1)</script>`);
+    const cut = whole.indexOf('<scr') + 3;
+    const big = new StorageService({ uploads: { dir, maxBytes: 1 << 20 } } as AppConfig);
+    await expect(
+      big.store(Readable.from([whole.subarray(0, cut), whole.subarray(cut)]), {
+        prefix: 'resumes',
+        kinds: DOCUMENT_KINDS,
+      }),
+    ).rejects.toMatchObject({ status: 415 });
+    expect(files()).toEqual([]);
+  });
+
+  it.each([
+    ['a right-to-left override', 'cv\u202Efdp.exe'],
+    ['a bidi isolate', 'cv\u2067.pdf'],
+    ['a C1 control', 'cv\u009b.pdf'],
+    ['a path', 'a/b.pdf'],
+  ])('refuses a file name with %s', async (_, originalName) => {
+    await expect(
+      storage.store(Readable.from([pdf()]), {
+        prefix: 'resumes',
+        kinds: DOCUMENT_KINDS,
+        originalName,
+      }),
+    ).rejects.toMatchObject({ status: 400 });
+    expect(files()).toEqual([]);
+  });
+
+  it('keeps names in other scripts, right-to-left ones included', async () => {
+    const stored = await storage.store(Readable.from([pdf()]), {
+      prefix: 'resumes',
+      kinds: DOCUMENT_KINDS,
+      originalName: 'سيرة ذاتية – Müller.pdf',
+    });
+    expect(stored.originalName).toBe('سيرة ذاتية – Müller.pdf');
+  });
+
   it('refuses keys that are not its own (no path traversal through a stored key)', () => {
     expect(() => storage.pathOf('../../etc/passwd')).toThrow();
     expect(() => storage.pathOf('resumes/../../x.pdf')).toThrow();

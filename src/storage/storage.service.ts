@@ -14,7 +14,7 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { FileKind, identify, SNIFF_BYTES, sniffPrefix } from './file-types';
+import { FileKind, identify, MarkupScanner, SNIFF_BYTES, sniffPrefix } from './file-types';
 
 export interface StoredFile {
   /** Generated storage key `<prefix>/<uuid>.<ext>`: the only thing the database keeps. */
@@ -51,14 +51,22 @@ const FAMILY_OF: Record<FileKind, 'pdf' | 'zip' | 'doc'> = {
   doc: 'doc',
 };
 
-/** `../../etc/passwd`, `a\b`, NUL, control characters, over-long names: refused with 400. */
+/**
+ * Path separators, C0 and C1 control characters, and the Unicode controls that make a name
+ * display as something else: bidi overrides, embeddings and isolates (`cv\u202Efdp.exe`
+ * shows as `cvexe.pdf`), the directional marks, line and paragraph separators, BOM.
+ */
+const UNSAFE_IN_FILE_NAME =
+  // eslint-disable-next-line no-control-regex
+  /[/\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+
+/** `../../etc/passwd`, `a\b`, NUL, control and bidi characters, over-long names: refused with 400. */
 export function checkFileName(name: string | null | undefined): string | null {
   if (name === undefined || name === null || name === '') return null;
-  // eslint-disable-next-line no-control-regex
-  if (name.length > 255 || /[/\\\u0000-\u001f\u007f]/.test(name) || name === '.' || name === '..') {
+  if (name.length > 255 || UNSAFE_IN_FILE_NAME.test(name) || name === '.' || name === '..') {
     throw new BadRequestException({
       detail:
-        'The file name must be a plain name (no path separators or control characters, at most 255 characters)',
+        'The file name must be a plain name (no path separators, control or bidirectional-override characters, at most 255 characters)',
       errors: [{ field: 'filename', message: 'must be a plain file name' }],
     });
   }
@@ -120,6 +128,7 @@ export class StorageService implements OnApplicationBootstrap {
     let size = 0;
     let head = Buffer.alloc(0);
     let sniffed = false;
+    let markup: MarkupScanner | null = null;
     try {
       // Keep reading after a failure (discarding) so the request body is consumed and the
       // client gets the answer instead of a reset connection.
@@ -139,6 +148,11 @@ export class StorageService implements OnApplicationBootstrap {
             failure = unsupported(options.kinds);
             continue;
           }
+          if (family === 'pdf') markup = new MarkupScanner();
+        }
+        if (markup?.push(chunk)) {
+          failure = unsupported(options.kinds);
+          continue;
         }
         if (writeError) throw writeError;
         if (!out.write(chunk)) await once(out, 'drain');

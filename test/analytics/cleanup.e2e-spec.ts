@@ -131,7 +131,12 @@ describe('maintenance cleanup', () => {
     expect(res.body).toEqual({
       olderThanDays: 30,
       cutoff: '2026-02-18T12:00:00.000Z',
-      deleted: { systemLogs: oldEvents, taskLogs: 2, toolGenerations: 1 },
+      deleted: {
+        systemLogs: oldEvents,
+        taskLogs: 2,
+        toolGenerations: 1,
+        resumesOfDeletedEntities: 0,
+      },
       droppedPartitions: testTarget === 'postgres' ? ['system_logs_2026_01'] : [],
     });
 
@@ -172,7 +177,12 @@ describe('maintenance cleanup', () => {
       .set(bearer(admin))
       .send({ olderThanDays: 30 })
       .expect(200);
-    expect(again.body.deleted).toEqual({ systemLogs: 0, taskLogs: 0, toolGenerations: 0 });
+    expect(again.body.deleted).toEqual({
+      systemLogs: 0,
+      taskLogs: 0,
+      toolGenerations: 0,
+      resumesOfDeletedEntities: 0,
+    });
   });
 
   it('runs from the CLI (cleanup --days) and refuses a bad --days with exit code 1', () => {

@@ -18,6 +18,8 @@ export class CleanupDeletedCounts {
   taskLogs: number;
   /** Completed or failed tool generations. */
   toolGenerations: number;
+  /** Resume files still kept under deleted entities, whatever their age (normally 0: deleting an entity purges them). */
+  resumesOfDeletedEntities: number;
 }
 
 export class CleanupResponse {
