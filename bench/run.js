@@ -386,6 +386,7 @@ function appEnv(extra = {}) {
     JWT_EXPIRES_IN: '12h',
     LOG_LEVEL: 'warn',
     THROTTLE_LIMIT: '1000000',
+    SEARCH_THROTTLE_LIMIT: '1000000',
     THROTTLE_TTL_SECONDS: '1',
     DB_MIGRATE_ON_START: 'false', // production default; the first start of a run sets it to true
     // --app-env 'K=V,K2=V2': extra app settings, to compare one against the default.

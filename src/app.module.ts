@@ -1,10 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import { AppCacheModule } from './cache/cache.module';
 import { AccessGuard } from './common/auth/access.guard';
 import { Clock, ClockModule } from './common/clock/clock';
 import { ProblemFilter } from './common/errors/problem.filter';
+import { AppThrottlerGuard } from './common/http/throttler.guard';
 import { ThrottlingModule } from './common/http/throttling.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { SchedulingModule } from './common/scheduling/periodic-jobs';
@@ -42,7 +42,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         // First: while migrations are pending, API requests answer 503 before touching tables.
         { provide: APP_GUARD, useExisting: MigrationsGuard },
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: AppThrottlerGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
       ],
     };

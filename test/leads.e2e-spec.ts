@@ -2,7 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { FixedClock } from '../src/common/clock/clock';
+import { COUNT_CAP } from '../src/leads/dto/list-leads.query.dto';
+import { LeadStatus } from '../src/leads/lead.entity';
+import { LeadsBulkLoad } from '../src/leads/leads.bulk-load';
 import { LeadsService } from '../src/leads/leads.service';
 import { doc, docx, odt, pdf, pdfWithHtml, plainZip } from './support/documents';
 import { addMember, createEntity, registerUser, TestUser } from './support/identity';
@@ -520,13 +524,70 @@ describe('leads', () => {
     it('answers numbered pages with total', async () => {
       const res = await list('page=2&limit=4');
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ total: people.length, page: 2, limit: 4 });
+      expect(res.body).toMatchObject({
+        total: people.length,
+        totalIsEstimate: false,
+        page: 2,
+        limit: 4,
+      });
       expect(res.body.items.map((i: { id: string }) => i.id)).toEqual(ids.slice(4, 8));
       const searched = await list('page=1&limit=2&search=smith');
       expect(searched.body.total).toBe(4);
       expect(searched.body.items).toHaveLength(2);
       const beyond = await list('page=9&limit=4');
       expect(beyond.body).toMatchObject({ items: [], total: people.length });
+    });
+
+    it('counts exactly up to 10,000 matches, then answers total 10,000 with totalIsEstimate', async () => {
+      const big = await createEntity(t.http, owner);
+      const base = clock.now().getTime() - 86_400_000;
+      const rows = Array.from({ length: COUNT_CAP + 10 }, (_, i) => {
+        const at = new Date(base + i);
+        return {
+          id: randomUUID(),
+          entityId: big,
+          firstName: i < 7 ? 'Rare' : 'Common',
+          lastName: `Name${i}`,
+          email: `bulk-${i}@example.com`,
+          resumePath: null,
+          resumeContentType: null,
+          resumeSize: null,
+          resumeFileName: null,
+          status: (i < 3 ? 'REACHED_OUT' : 'PENDING') as LeadStatus,
+          reachedOutAt: i < 3 ? at : null,
+          notes: null,
+          createdAt: at,
+          updatedAt: at,
+        };
+      });
+      await t.app.get(LeadsBulkLoad).insertBatch(rows);
+      const page = (query: string) =>
+        t.http
+          .get(`${url('', big)}?page=1&limit=5&${query}`)
+          .set(owner.auth)
+          .expect(200);
+      expect((await page('')).body).toMatchObject({ total: COUNT_CAP, totalIsEstimate: true });
+      expect((await page('search=common')).body).toMatchObject({
+        total: COUNT_CAP,
+        totalIsEstimate: true,
+      });
+      expect((await page('search=rare')).body).toMatchObject({ total: 7, totalIsEstimate: false });
+      expect((await page('status=REACHED_OUT')).body).toMatchObject({
+        total: 3,
+        totalIsEstimate: false,
+      });
+      // 10,007 pending: over the cap. Seven fewer: exactly at the cap, which is still exact.
+      expect((await page('status=PENDING')).body).toMatchObject({
+        total: COUNT_CAP,
+        totalIsEstimate: true,
+      });
+      await t.db.query(
+        `DELETE FROM leads WHERE entity_id = '${big}' AND last_name IN (${[3, 4, 5, 6, 7, 8, 9].map((i) => `'Name${i}'`).join(', ')})`,
+      );
+      expect((await page('status=PENDING')).body).toMatchObject({
+        total: COUNT_CAP,
+        totalIsEstimate: false,
+      });
     });
 
     it.each([

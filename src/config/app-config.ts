@@ -66,7 +66,7 @@ export abstract class AppConfig {
   };
   abstract readonly uploads: { dir: string; maxBytes: number };
   abstract readonly log: { level: string; pretty: boolean };
-  abstract readonly throttle: { limit: number; ttlSeconds: number };
+  abstract readonly throttle: { limit: number; ttlSeconds: number; searchLimit: number };
   abstract readonly cluster: { workers: number | null };
   abstract readonly billing: {
     /** HMAC secret of the Lemon Squeezy webhook; null: the webhook answers 503. */
@@ -209,7 +209,11 @@ export function loadConfig(
       level: env.LOG_LEVEL,
       pretty: env.LOG_PRETTY ?? (env.NODE_ENV === 'development' && !!process.stdout.isTTY),
     },
-    throttle: { limit: env.THROTTLE_LIMIT, ttlSeconds: env.THROTTLE_TTL_SECONDS },
+    throttle: {
+      limit: env.THROTTLE_LIMIT,
+      ttlSeconds: env.THROTTLE_TTL_SECONDS,
+      searchLimit: env.SEARCH_THROTTLE_LIMIT,
+    },
     cluster: { workers: env.WEB_CONCURRENCY ?? null },
     billing: { lemonSqueezyWebhookSecret: env.LEMON_SQUEEZY_WEBHOOK_SECRET ?? null },
     tasks: { leaseSweepSeconds: env.TASK_LEASE_SWEEP_SECONDS },

@@ -231,6 +231,13 @@ export class EnvironmentVariables {
   @Max(86_400)
   THROTTLE_TTL_SECONDS = 60;
 
+  /** Searches (a list with `search`) per client IP per THROTTLE_TTL_SECONDS, on top of THROTTLE_LIMIT. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  SEARCH_THROTTLE_LIMIT = 30;
+
   @Transform(toInt)
   @IsInt()
   @Min(0)

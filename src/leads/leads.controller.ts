@@ -29,6 +29,7 @@ import {
 } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Scopes, Tenant, TenantContext, TenantRole } from '../common/auth/access';
+import { SearchRateLimit } from '../common/http/search-rate-limit';
 import { validateDto } from '../common/errors/validation-pipe';
 import { readMultipartForm } from '../storage/multipart-form';
 import { StorageService } from '../storage/storage.service';
@@ -88,6 +89,7 @@ export class LeadsController {
   @Get()
   @TenantRole('member')
   @Scopes('leads:read')
+  @SearchRateLimit()
   @ApiOkResponse({
     schema: {
       oneOf: [

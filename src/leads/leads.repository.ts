@@ -13,6 +13,7 @@ import {
   selectLeadColumns,
   toLeadRow,
 } from './lead-row';
+import { COUNT_CAP } from './dto/list-leads.query.dto';
 import { Lead, LEAD_STATUSES, LeadStatus } from './lead.entity';
 import { PostgresLeadSearch } from './leads.search';
 
@@ -107,14 +108,21 @@ export class LeadsRepository extends SqlRepository {
     filters: LeadFilters,
     page: number,
     limit: number,
-  ): Promise<{ rows: LeadRow[]; total: number }> {
+  ): Promise<{ rows: LeadRow[]; total: number; totalIsEstimate: boolean }> {
     const offset = (page - 1) * limit;
-    const countQb = filterLeads(
-      this.dataSource.getRepository(Lead).createQueryBuilder('l').select('COUNT(*)', 'n'),
+    // Counting stops at COUNT_CAP + 1 matches: a common search fragment over a big tenant
+    // would otherwise count every match (0.3-0.6 s at 300k leads) on every page.
+    const [matchSql, matchParams] = filterLeads(
+      this.dataSource.getRepository(Lead).createQueryBuilder('l').select('1', 'one'),
       'l',
       entityId,
       filters,
-    );
+    )
+      .limit(COUNT_CAP + 1)
+      .getQueryAndParameters();
+    const count = this.dataSource
+      .query(`SELECT COUNT(*) AS "n" FROM (${matchSql}) "capped"`, matchParams)
+      .then((raws: Array<{ n: unknown }>) => Number(raws[0]?.n ?? 0));
     const rows =
       filters.search && this.postgres
         ? new PostgresLeadSearch(this.dataSource.manager).numberedPage(
@@ -131,8 +139,12 @@ export class LeadsRepository extends SqlRepository {
             .getRawMany()
             .then((raws) => raws.map(toLeadRow));
     // Count and page in parallel (two pool connections on PostgreSQL).
-    const [counted, pageRows] = await Promise.all([countQb.getRawOne<{ n: unknown }>(), rows]);
-    return { rows: pageRows, total: Number(counted?.n ?? 0) };
+    const [counted, pageRows] = await Promise.all([count, rows]);
+    return {
+      rows: pageRows,
+      total: Math.min(counted, COUNT_CAP),
+      totalIsEstimate: counted > COUNT_CAP,
+    };
   }
 
   /**

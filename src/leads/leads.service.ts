@@ -119,13 +119,19 @@ export class LeadsService implements OnModuleInit {
           ],
         });
       }
-      const { rows, total } = await this.leads.findNumberedPage(
+      const { rows, total, totalIsEstimate } = await this.leads.findNumberedPage(
         entityId,
         filters,
         query.page,
         query.limit,
       );
-      return { items: rows.map(toLeadResponse), total, page: query.page, limit: query.limit };
+      return {
+        items: rows.map(toLeadResponse),
+        total,
+        totalIsEstimate,
+        page: query.page,
+        limit: query.limit,
+      };
     }
     const cursor = decodeCursor(query.cursor);
     const rows = await this.leads.findPage(entityId, filters, query.limit, cursor);

@@ -45,6 +45,7 @@ if (!available) {
       UPLOAD_DIR: join(work, 'uploads'),
       JWT_SECRET: 'browser-test-secret-browser-test-secret',
       THROTTLE_LIMIT: '100000',
+      SEARCH_THROTTLE_LIMIT: '100000',
     });
     base = app.url.replace('127.0.0.1', HOST);
     const registered = await call(app.url, 'POST', '/v1/auth/register', {

@@ -43,6 +43,7 @@ export function spawnBuiltApp(env: Record<string, string>): ChildApp {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       THROTTLE_LIMIT: '1000000',
+      SEARCH_THROTTLE_LIMIT: '1000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

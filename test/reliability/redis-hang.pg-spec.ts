@@ -24,6 +24,7 @@ describe('a hung Redis (SIGSTOP)', () => {
         REDIS_URL: redis.url,
         REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS),
         THROTTLE_LIMIT: '100000',
+        SEARCH_THROTTLE_LIMIT: '100000',
       },
     });
     user = await register(t, 'hang');

@@ -179,6 +179,7 @@ async function main() {
         JWT_SECRET: 'soak-secret-soak-secret-soak-secret-0123456789',
         LOG_LEVEL: 'warn',
         THROTTLE_LIMIT: '1000000',
+        SEARCH_THROTTLE_LIMIT: '1000000',
         ...(process.env.SOAK_REDIS_URL
           ? {
               REDIS_URL: process.env.SOAK_REDIS_URL,

@@ -27,6 +27,7 @@ describe('cluster without Redis: invalidations reach every worker', () => {
         JWT_SECRET: 'cluster-secret-cluster-secret-0123456789',
         WEB_CONCURRENCY: '2',
         THROTTLE_LIMIT: '100000',
+        SEARCH_THROTTLE_LIMIT: '100000',
         CACHE_TTL_SECONDS: '600',
         ...ADMIN_ENV,
       },

@@ -1,4 +1,5 @@
 import { listOperations, Operation, buildPath } from '../support/openapi-operations';
+import { createEntity, registerUser } from '../support/identity';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -139,5 +140,59 @@ describe('rate limiting in production mode', () => {
     // From anywhere else the header is ignored.
     for (let i = 0; i < LIMIT; i++) await hit(t, '10.1.0.2', `192.0.2.${i}`);
     expect((await hit(t, '10.1.0.2', '192.0.2.200')).statusCode).toBe(429);
+  });
+});
+
+/**
+ * Searches have their own, stricter limit (SEARCH_THROTTLE_LIMIT), counted apart from the
+ * global one: a substring search costs far more than a read, so a client that searches in
+ * a loop is held back before it slows other tenants down, while its plain reads go on.
+ */
+describe('search rate limit', () => {
+  const SEARCHES = 3;
+  let t: TestApp;
+  let auth: Record<string, string>;
+  let entityId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      label: 'throttle-search',
+      env: { THROTTLE_LIMIT: '1000', SEARCH_THROTTLE_LIMIT: String(SEARCHES) },
+    });
+    const owner = await registerUser(t.http);
+    auth = owner.auth;
+    entityId = await createEntity(t.http, owner);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const list = (ip: string, query: string) =>
+    t.app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({
+        method: 'GET',
+        url: `/v1/entities/${entityId}/leads?${query}`,
+        remoteAddress: ip,
+        headers: auth,
+      });
+
+  it('answers 429 with Retry-After past SEARCH_THROTTLE_LIMIT searches; reads and other clients go on', async () => {
+    for (let i = 0; i < SEARCHES; i++)
+      expect((await list('10.2.0.1', `search=ab${i}`)).statusCode).toBe(200);
+    const over = await list('10.2.0.1', 'search=abc&page=1');
+    expect(over.statusCode).toBe(429);
+    expect(over.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const retryAfter = Number(over.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // The same client's lists without a search (or with a blank one) are not searches.
+    for (let i = 0; i < SEARCHES * 2; i++) {
+      expect((await list('10.2.0.1', 'limit=5')).statusCode).toBe(200);
+      expect((await list('10.2.0.1', 'search=%20%20')).statusCode).toBe(200);
+    }
+    // Another client searches on.
+    expect((await list('10.2.0.2', 'search=abc')).statusCode).toBe(200);
   });
 });

@@ -31,7 +31,11 @@ export const testTarget = (process.env.CORNERSTONE_TEST_TARGET ?? 'sqlite') as
 export async function startTestApp(
   options: { env?: Record<string, string | undefined>; clock?: Clock; label?: string } = {},
 ): Promise<TestApp> {
-  const env: Record<string, string | undefined> = { THROTTLE_LIMIT: '100000', ...options.env };
+  const env: Record<string, string | undefined> = {
+    THROTTLE_LIMIT: '100000',
+    SEARCH_THROTTLE_LIMIT: '100000',
+    ...options.env,
+  };
   let drop = async () => undefined as void;
   if (testTarget === 'postgres' && !options.env?.DATABASE_URL) {
     const scratch = await createScratchDatabase(process.env.TEST_DATABASE_URL!, options.label);

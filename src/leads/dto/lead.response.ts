@@ -37,7 +37,10 @@ export class LeadPageResponse {
 export class LeadNumberedPageResponse {
   @ApiProperty({ type: [LeadResponse] })
   items: LeadResponse[];
+  /** Matching leads, counted exactly up to 10,000; when more match, 10,000 and `totalIsEstimate` is true. */
   total: number;
+  /** True when more than 10,000 leads match: `total` is then a lower bound (page on with the cursor). */
+  totalIsEstimate: boolean;
   page: number;
   limit: number;
 }

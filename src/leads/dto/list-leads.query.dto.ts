@@ -9,10 +9,17 @@ import { LEAD_STATUSES, LeadStatus } from '../lead.entity';
 export const MAX_SEARCH_LENGTH = 100;
 /** page × limit may not go past this: deeper pages are the cursor's job. */
 export const MAX_PAGE_DEPTH = 10_000;
+/**
+ * Numbered pages count matches exactly up to this many; beyond, `total` is this and
+ * `totalIsEstimate` true. No numbered page reaches further, so counting further serves nothing.
+ */
+export const COUNT_CAP = MAX_PAGE_DEPTH;
 
 /**
  * Filters of the lead list. Keyset mode (`limit`, `cursor`) by default; with `page` the
- * answer is a numbered page with `total` (page × limit ≤ 10,000).
+ * answer is a numbered page with `total` (page × limit ≤ 10,000; `total` counted up to
+ * 10,000, then `totalIsEstimate`). A non-blank `search` is also counted by the stricter
+ * search rate limit (SEARCH_THROTTLE_LIMIT).
  */
 export class ListLeadsQueryDto extends CursorPageQueryDto {
   @ApiPropertyOptional({ enum: LEAD_STATUSES })
