@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
 import { ApiConflictResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, Principal, Public } from '../common/auth/access';
 import { AuthService } from './auth.service';
@@ -15,8 +16,8 @@ export class AuthController {
   @Post('register')
   @Public()
   @ApiConflictResponse({ description: 'The email is already registered or the username is taken' })
-  register(@Body() dto: RegisterDto): Promise<AuthTokenResponse> {
-    return this.auth.register(dto);
+  register(@Body() dto: RegisterDto, @Req() request: FastifyRequest): Promise<AuthTokenResponse> {
+    return this.auth.register(dto, request.ip);
   }
 
   /** Sign in with email or username and password. */
@@ -24,8 +25,8 @@ export class AuthController {
   @HttpCode(200)
   @Public()
   @ApiUnauthorizedResponse({ description: 'Unknown user, wrong password or deactivated user' })
-  login(@Body() dto: LoginDto): Promise<AuthTokenResponse> {
-    return this.auth.login(dto);
+  login(@Body() dto: LoginDto, @Req() request: FastifyRequest): Promise<AuthTokenResponse> {
+    return this.auth.login(dto, request.ip);
   }
 
   /** The caller and their memberships. */

@@ -7,6 +7,7 @@ import { EntitiesModule } from '../entities/entities.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { LoginBackoff } from './login-backoff';
 
 function toExpiresIn(value: string): string | number {
   return /^\d+$/.test(value) ? Number(value) : value;
@@ -34,7 +35,11 @@ function toExpiresIn(value: string): string | number {
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, { provide: AccessTokenResolver, useExisting: AuthService }],
+  providers: [
+    AuthService,
+    LoginBackoff,
+    { provide: AccessTokenResolver, useExisting: AuthService },
+  ],
   exports: [AuthService, AccessTokenResolver],
 })
 export class AuthModule {}

@@ -1,4 +1,4 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { ConflictException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { BillingService } from '../billing/billing.service';
 import { Principal } from '../common/auth/access';
@@ -9,6 +9,7 @@ import { UsersService } from '../users/users.service';
 import { UserResponse } from '../users/dto/user.response';
 import { AuthTokenResponse, MeResponse } from './dto/auth.response';
 import { LoginDto } from './dto/login.dto';
+import { LoginBackoff } from './login-backoff';
 import { RegisterDto } from './dto/register.dto';
 import { isUuid } from '../common/uuid';
 
@@ -37,21 +38,41 @@ export class AuthService implements AccessTokenResolver {
     private readonly entities: EntitiesService,
     private readonly clock: Clock,
     private readonly billing: BillingService,
+    private readonly backoff: LoginBackoff,
   ) {}
 
-  /** A new user starts on the free plan (billing also creates it on first use for users made elsewhere). */
-  async register(dto: RegisterDto): Promise<AuthTokenResponse> {
-    const user = await this.users.create(dto);
-    await this.billing.ensureSubscription(user.id);
-    return this.issue(user);
+  /**
+   * A new user starts on the free plan (billing also creates it on first use for users made
+   * elsewhere). "Already registered" (409) is needed, but it tells whether an email has an
+   * account, so each one counts against the client's address like a failed login.
+   */
+  register(dto: RegisterDto, ip: string): Promise<AuthTokenResponse> {
+    return this.backoff.guard(
+      { ip },
+      async () => {
+        const user = await this.users.create(dto);
+        await this.billing.ensureSubscription(user.id);
+        return this.issue(user);
+      },
+      (error) => error instanceof ConflictException,
+    );
   }
 
-  /** Unknown login, wrong password and inactive user all answer the same 401 after the same scrypt work. */
-  async login(dto: LoginDto): Promise<AuthTokenResponse> {
-    const user = await this.users.verifyCredentials(dto.login, dto.password);
-    if (!user || !user.isActive) throw new UnauthorizedException(BAD_CREDENTIALS);
-    await this.users.recordLogin(user.id);
-    return this.issue((await this.users.findView(user.id)) ?? user);
+  /**
+   * Unknown login, wrong password and inactive user all answer the same 401 after the same
+   * scrypt work, and count alike towards the account's and the client's back-off (429).
+   */
+  login(dto: LoginDto, ip: string): Promise<AuthTokenResponse> {
+    return this.backoff.guard(
+      { login: dto.login, ip },
+      async () => {
+        const user = await this.users.verifyCredentials(dto.login, dto.password);
+        if (!user || !user.isActive) throw new UnauthorizedException(BAD_CREDENTIALS);
+        await this.users.recordLogin(user.id);
+        return this.issue((await this.users.findView(user.id)) ?? user);
+      },
+      (error) => error instanceof UnauthorizedException,
+    );
   }
 
   async me(principal: Principal): Promise<MeResponse> {

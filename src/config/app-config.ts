@@ -63,6 +63,8 @@ export abstract class AppConfig {
     jwtExpiresIn: string;
     adminEmail?: string;
     adminPassword?: string;
+    /** Failures allowed before LoginBackoff makes a key wait. */
+    freeFailures: { account: number; ip: number };
   };
   abstract readonly uploads: { dir: string; maxBytes: number };
   abstract readonly log: { level: string; pretty: boolean };
@@ -203,6 +205,10 @@ export function loadConfig(
       jwtExpiresIn: env.JWT_EXPIRES_IN,
       adminEmail: env.ADMIN_EMAIL,
       adminPassword: env.ADMIN_PASSWORD,
+      freeFailures: {
+        account: env.LOGIN_FREE_FAILURES_PER_ACCOUNT,
+        ip: env.LOGIN_FREE_FAILURES_PER_IP,
+      },
     },
     uploads: { dir: env.UPLOAD_DIR, maxBytes: env.MAX_UPLOAD_BYTES },
     log: {

@@ -157,6 +157,20 @@ export class EnvironmentVariables {
   @Matches(/^\d+[smhd]?$/, { message: 'must be seconds or a duration like 15m, 12h, 7d' })
   JWT_EXPIRES_IN = '1h';
 
+  /** Failed sign-ins an account (a login string) is allowed before the back-off (1 s, 2 s, 4 s … 15 min) starts. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  LOGIN_FREE_FAILURES_PER_ACCOUNT = 5;
+
+  /** The same for one client address, across accounts (and "already registered" answers). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  LOGIN_FREE_FAILURES_PER_IP = 20;
+
   @IsString()
   @MinLength(1)
   UPLOAD_DIR = './data/uploads';

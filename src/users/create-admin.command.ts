@@ -32,7 +32,11 @@ export class CreateAdminCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--password <password>', description: '10–128 characters', required: true })
+  @Option({
+    flags: '--password <password>',
+    description: '10–128 characters, not easy to guess',
+    required: true,
+  })
   parsePassword(value: string): string {
     return value;
   }

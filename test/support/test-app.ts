@@ -34,6 +34,9 @@ export async function startTestApp(
   const env: Record<string, string | undefined> = {
     THROTTLE_LIMIT: '100000',
     SEARCH_THROTTLE_LIMIT: '100000',
+    // Suites that sign in wrongly on purpose; test/auth-backoff.e2e-spec.ts sets the real limits.
+    LOGIN_FREE_FAILURES_PER_ACCOUNT: '100000',
+    LOGIN_FREE_FAILURES_PER_IP: '100000',
     ...options.env,
   };
   let drop = async () => undefined as void;

@@ -182,6 +182,15 @@ export function answerClientError(
   else socket.destroy();
 }
 
+/** `retryAfterSeconds` of an HttpException's response object (a 429 or 503 that knows when to come back). */
+function retryAfterOf(error: unknown): number | undefined {
+  if (!(error instanceof HttpException)) return undefined;
+  const body = error.getResponse() as { retryAfterSeconds?: unknown };
+  return typeof body === 'object' && typeof body?.retryAfterSeconds === 'number'
+    ? body.retryAfterSeconds
+    : undefined;
+}
+
 export function sendProblem(
   reply: FastifyReply,
   request: FastifyRequest,
@@ -208,7 +217,10 @@ export function sendProblem(
   // keep-alive connection hanging until its timeout.
   if (problem.status === 413 || (problem.status >= 400 && request.raw && !request.raw.complete))
     reply.header('Connection', 'close');
-  if (problem.status === 503 && !reply.getHeader('retry-after')) reply.header('Retry-After', '5');
+  const retryAfter = retryAfterOf(error);
+  if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
+  else if (problem.status === 503 && !reply.getHeader('retry-after'))
+    reply.header('Retry-After', '5');
   reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(problem);
 }
 

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
 import { trimLower } from '../../common/validation/transforms';
+import { StrongPassword } from '../password-policy';
 
 /** Input of the create-admin CLI command (validated like registration). */
 export class CreateAdminDto {
@@ -12,5 +13,6 @@ export class CreateAdminDto {
 
   @IsString()
   @Length(10, 128)
+  @StrongPassword()
   password: string;
 }

@@ -2,6 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { trim, trimLower } from '../../common/validation/transforms';
 import { IsOptionalNotNull } from '../../common/validation/optional';
+import { StrongPassword } from '../password-policy';
 import { USERNAME_MESSAGE, USERNAME_PATTERN } from './username';
 
 /** PATCH /v1/users/me: only these fields; anything else (isAdmin, email, …) is a 400. */
@@ -28,10 +29,11 @@ export class UpdateMeDto {
   @Matches(USERNAME_PATTERN, { message: USERNAME_MESSAGE })
   username?: string | null;
 
-  /** New password, 10–128 characters; needs currentPassword. */
+  /** New password, 10–128 characters, not easy to guess (zxcvbn score 3 or more); needs currentPassword. */
   @IsOptionalNotNull()
   @IsString()
   @Length(10, 128)
+  @StrongPassword()
   password?: string;
 
   /** Required when changing the password; must be a string whenever it is sent. */
