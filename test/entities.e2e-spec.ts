@@ -1,3 +1,4 @@
+import { SystemLogService } from '../src/analytics/system-log.service';
 import { EntitiesService } from '../src/entities/entities.service';
 import { MembershipsRepository } from '../src/entities/memberships.repository';
 import { addMember, createEntity, registerUser, TestUser } from './support/identity';
@@ -244,6 +245,70 @@ describe('entities and members', () => {
   });
 
   describe('members', () => {
+    it('records member changes in the system event log (who, whom, which entity, the roles)', async () => {
+      const id = await freshEntity(true);
+      await t.http
+        .patch(`/v1/entities/${id}/members/${target.user.id}`)
+        .set(owner.auth)
+        .send({ role: 'admin' })
+        .expect(200);
+      await t.http
+        .delete(`/v1/entities/${id}/members/${target.user.id}`)
+        .set(owner.auth)
+        .expect(204);
+      await t.http
+        .delete(`/v1/entities/${id}/members/${member.user.id}`)
+        .set(member.auth)
+        .expect(204);
+      await t.app.get(SystemLogService).flush();
+      const rows: Array<{ message: string; user_id: string; details: unknown }> = await t.db.query(
+        `SELECT message, user_id, details FROM system_logs WHERE service = 'entities' ORDER BY created_at, id`,
+      );
+      const ours = rows
+        .map((r) => ({
+          message: r.message,
+          by: r.user_id,
+          details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details,
+        }))
+        .filter((r) => r.details.entityId === id);
+      // Order within one millisecond is not defined: compare as a set.
+      expect(ours).toHaveLength(6);
+      expect(ours).toEqual(
+        expect.arrayContaining([
+          {
+            message: 'member added',
+            by: owner.user.id,
+            details: { entityId: id, memberId: admin.user.id, role: 'admin' },
+          },
+          {
+            message: 'member added',
+            by: owner.user.id,
+            details: { entityId: id, memberId: member.user.id, role: 'member' },
+          },
+          {
+            message: 'member added',
+            by: owner.user.id,
+            details: { entityId: id, memberId: target.user.id, role: 'member' },
+          },
+          {
+            message: 'member role changed',
+            by: owner.user.id,
+            details: { entityId: id, memberId: target.user.id, from: 'member', to: 'admin' },
+          },
+          {
+            message: 'member removed',
+            by: owner.user.id,
+            details: { entityId: id, memberId: target.user.id, role: 'admin' },
+          },
+          {
+            message: 'member left',
+            by: member.user.id,
+            details: { entityId: id, memberId: member.user.id, role: 'member' },
+          },
+        ]),
+      );
+    });
+
     it('lists members with their user and role to any member', async () => {
       const res = await t.http.get(`/v1/entities/${entityId}/members`).set(member.auth).expect(200);
       expect(res.body.nextCursor).toBeNull();

@@ -6,12 +6,14 @@ import {
   Injectable,
   Logger,
   NotFoundException,
+  Optional,
 } from '@nestjs/common';
 import { Role, roleAtLeast, TenantContext } from '../common/auth/access';
 import { MembershipResolver } from '../common/auth/access-ports';
 import { CursorPageQueryDto, Page } from '../common/pagination/pagination';
 import { CacheKeys } from '../cache/cache-keys';
 import { CacheService } from '../cache/cache.service';
+import { SystemEventLog } from '../common/observability/system-event-log';
 import { classifyDatabaseError } from '../database/database-errors';
 import { IdentityCache } from '../users/identity-cache';
 import { UsersService } from '../users/users.service';
@@ -95,6 +97,7 @@ export class EntitiesService implements MembershipResolver {
     private readonly users: UsersService,
     private readonly cache: CacheService,
     private readonly identityCache: IdentityCache,
+    @Optional() private readonly events?: SystemEventLog,
   ) {}
 
   // ── tenancy port ──────────────────────────────────────────────────────────
@@ -231,6 +234,7 @@ export class EntitiesService implements MembershipResolver {
     // A concurrent duplicate trips the unique (user_id, entity_id) index: 409 as well.
     await this.memberships.insertMembership(tenant.entityId, user.id, dto.role);
     await this.forgetUser(user.id, tenant.entityId);
+    this.memberEvent(tenant, 'member added', { memberId: user.id, role: dto.role });
     return this.getMember(tenant.entityId, user.id);
   }
 
@@ -244,6 +248,11 @@ export class EntitiesService implements MembershipResolver {
       const outcome = await this.memberships.changeRole(tenant.entityId, userId, target.role, role);
       await this.forgetUser(userId, tenant.entityId);
       this.raiseFor(outcome, 'demote');
+      this.memberEvent(tenant, 'member role changed', {
+        memberId: userId,
+        from: target.role,
+        to: role,
+      });
     }
     return this.getMember(tenant.entityId, userId);
   }
@@ -262,6 +271,21 @@ export class EntitiesService implements MembershipResolver {
     const outcome = await this.memberships.remove(tenant.entityId, userId, target.role);
     await this.forgetUser(userId, tenant.entityId);
     this.raiseFor(outcome, 'remove');
+    this.memberEvent(tenant, userId === tenant.userId ? 'member left' : 'member removed', {
+      memberId: userId,
+      role: target.role,
+    });
+  }
+
+  /** Membership changes go to the system event log (who did what to whom, in which entity). */
+  private memberEvent(tenant: TenantContext, message: string, details: Record<string, unknown>) {
+    this.events?.log({
+      service: 'entities',
+      level: 'INFO',
+      message,
+      details: { entityId: tenant.entityId, ...details },
+      userId: tenant.userId,
+    });
   }
 
   private async getMember(entityId: string, userId: string): Promise<MemberResponse> {
