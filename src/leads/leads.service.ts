@@ -9,6 +9,7 @@ import {
 import { Clock } from '../common/clock/clock';
 import { validateDto } from '../common/errors/validation-pipe';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
+import { deleteInBatches } from '../database/batched-delete';
 import { EntitiesService } from '../entities/entities.service';
 import { MultipartForm } from '../storage/multipart-form';
 import { StoredFile, StorageService } from '../storage/storage.service';
@@ -51,14 +52,12 @@ export class LeadsService implements OnModuleInit {
    * Detaches every resume of the entity's leads (columns cleared first, then the files
    * removed: the order of `remove`), in batches; how many were purged.
    */
-  async purgeResumes(entityId: string): Promise<number> {
-    let purged = 0;
-    for (;;) {
-      const keys = await this.leads.detachResumes(entityId, RESUME_PURGE_BATCH);
+  purgeResumes(entityId: string): Promise<number> {
+    return deleteInBatches(RESUME_PURGE_BATCH, async (limit) => {
+      const keys = await this.leads.detachResumes(entityId, limit);
       for (const key of keys) await this.storage.remove(key);
-      purged += keys.length;
-      if (keys.length < RESUME_PURGE_BATCH) return purged;
-    }
+      return keys.length;
+    });
   }
 
   /** The cleanup sweep: resumes left under deleted entities (a purge that failed or was cut short). */

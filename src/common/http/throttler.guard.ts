@@ -1,12 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
-import { ExecutionContext } from '@nestjs/common';
-import { FastifyReply } from 'fastify';
 
 /**
- * The stock guard, except that a 429 from any named throttler (not only `default`) carries
- * the standard `Retry-After` header: the stock one names it `Retry-After-<throttler>`,
- * which no client reads.
+ * The stock guard, except that its 429 carries `retryAfterSeconds`, which the ProblemFilter
+ * turns into the standard `Retry-After` header (as for every 429 of ours) whichever throttler
+ * refused: the stock guard names it `Retry-After-<throttler>` for all but `default`, which
+ * no client reads.
  */
 @Injectable()
 export class AppThrottlerGuard extends ThrottlerGuard {
@@ -14,8 +13,12 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    if (!reply.getHeader('retry-after')) reply.header('Retry-After', detail.timeToBlockExpire);
-    return super.throwThrottlingException(context, detail);
+    throw new HttpException(
+      {
+        detail: await this.getErrorMessage(context, detail),
+        retryAfterSeconds: detail.timeToBlockExpire,
+      },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   }
 }
