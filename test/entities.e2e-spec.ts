@@ -1,7 +1,7 @@
 import { SystemLogService } from '../src/analytics/system-log.service';
 import { EntitiesService } from '../src/entities/entities.service';
 import { MembershipsRepository } from '../src/entities/memberships.repository';
-import { addMember, createEntity, registerUser, TestUser } from './support/identity';
+import { addMember, createEntity, registerAdmin, registerUser, TestUser } from './support/identity';
 import { startTestApp, TestApp } from './support/test-app';
 
 type Actor = 'member' | 'admin' | 'owner' | 'outsider';
@@ -208,7 +208,7 @@ describe('entities and members', () => {
       },
       {
         name: 'POST /entities/:id/members',
-        expected: { member: 403, admin: 201, owner: 201, outsider: 404 },
+        expected: { member: 403, admin: 202, owner: 202, outsider: 404 },
         run: (who, id) =>
           t.http
             .post(`/v1/entities/${id}/members`)
@@ -272,24 +272,27 @@ describe('entities and members', () => {
         }))
         .filter((r) => r.details.entityId === id);
       // Order within one millisecond is not defined: compare as a set.
-      expect(ours).toHaveLength(6);
+      // Three invited by the owner, each added when they accepted (the member is the actor).
+      expect(ours).toHaveLength(9);
+      const invited = ours.filter((r) => r.message === 'member invited');
+      expect(invited.map((r) => r.by)).toEqual([owner.user.id, owner.user.id, owner.user.id]);
       expect(ours).toEqual(
         expect.arrayContaining([
-          {
+          ...[
+            [admin, 'admin'],
+            [member, 'member'],
+            [target, 'member'],
+          ].map(([who, role]) => ({
             message: 'member added',
-            by: owner.user.id,
-            details: { entityId: id, memberId: admin.user.id, role: 'admin' },
-          },
-          {
-            message: 'member added',
-            by: owner.user.id,
-            details: { entityId: id, memberId: member.user.id, role: 'member' },
-          },
-          {
-            message: 'member added',
-            by: owner.user.id,
-            details: { entityId: id, memberId: target.user.id, role: 'member' },
-          },
+            by: (who as TestUser).user.id,
+            details: {
+              entityId: id,
+              memberId: (who as TestUser).user.id,
+              role,
+              invitationId: expect.any(String),
+              invitedBy: owner.user.id,
+            },
+          })),
           {
             message: 'member role changed',
             by: owner.user.id,
@@ -358,68 +361,232 @@ describe('entities and members', () => {
       await t.http.get(`/v1/entities/${entityId}/members`).set(outsider.auth).expect(404);
     });
 
-    it('adds by email or userId; 409 for a duplicate; 404 for an unknown user', async () => {
+    const invite = (by: TestUser, id: string, email: string, role = 'member') =>
+      t.http.post(`/v1/entities/${id}/members`).set(by.auth).send({ email, role });
+
+    it('invites by email with the same 202 whether or not the account exists, and adds nobody', async () => {
       const id = await freshEntity();
-      const byEmail = await t.http
-        .post(`/v1/entities/${id}/members`)
+      const known = await invite(admin, id, 'TARGET@example.test').expect(202);
+      const unknown = await invite(admin, id, 'ghost@example.test').expect(202);
+      for (const [res, email] of [
+        [known, 'target@example.test'],
+        [unknown, 'ghost@example.test'],
+      ] as const) {
+        expect(Object.keys(res.body).sort()).toEqual(
+          [
+            'createdAt',
+            'email',
+            'entityId',
+            'expiresAt',
+            'id',
+            'invitedBy',
+            'role',
+            'status',
+          ].sort(),
+        );
+        expect(res.body).toMatchObject({ email, entityId: id, role: 'member', status: 'pending' });
+        expect(res.body.invitedBy).toBe(admin.user.id);
+      }
+      // Nothing about the account (id, names) is in the answer, and no membership yet.
+      expect(JSON.stringify(known.body)).not.toContain(target.user.id);
+      expect(JSON.stringify(known.body)).not.toContain('Tara');
+      const members = await t.http.get(`/v1/entities/${id}/members`).set(owner.auth).expect(200);
+      expect(members.body.items.map((m: { userId: string }) => m.userId)).not.toContain(
+        target.user.id,
+      );
+      const me = await t.http.get('/v1/auth/me').set(target.auth).expect(200);
+      expect(me.body.memberships.map((m: { entityId: string }) => m.entityId)).not.toContain(id);
+      const pending = await t.http
+        .get(`/v1/entities/${id}/invitations`)
         .set(admin.auth)
-        .send({ email: 'TARGET@example.test', role: 'member' })
-        .expect(201);
-      expect(byEmail.body).toMatchObject({
-        userId: target.user.id,
-        role: 'member',
-        username: 'target',
-        firstName: 'Tara',
-      });
+        .expect(200);
+      expect(pending.body.items.map((i: { email: string }) => i.email).sort()).toEqual([
+        'ghost@example.test',
+        'target@example.test',
+      ]);
+      await t.http.get(`/v1/entities/${id}/invitations`).set(member.auth).expect(403);
+    });
+
+    it('makes the invitee a member only when they accept, with the invited role', async () => {
+      const id = await freshEntity();
+      const inv = (await invite(admin, id, target.user.email, 'admin').expect(202)).body;
+      const mine = await t.http.get('/v1/invitations').set(target.auth).expect(200);
+      const seen = mine.body.items.find((i: { id: string }) => i.id === inv.id);
+      expect(seen).toMatchObject({ entityId: id, role: 'admin' });
+      expect(typeof seen.entityName).toBe('string');
+      // Nobody else sees it or can answer it.
+      const others = await t.http.get('/v1/invitations').set(outsider.auth).expect(200);
+      expect(others.body.items.map((i: { id: string }) => i.id)).not.toContain(inv.id);
+      await t.http.post(`/v1/invitations/${inv.id}/accept`).set(outsider.auth).expect(404);
+      await t.http.post(`/v1/invitations/${inv.id}/decline`).set(outsider.auth).expect(404);
+
+      const accepted = await t.http
+        .post(`/v1/invitations/${inv.id}/accept`)
+        .set(target.auth)
+        .expect(200);
+      expect(accepted.body).toMatchObject({ id, role: 'admin' });
+      const me = await t.http.get('/v1/auth/me').set(target.auth).expect(200);
+      expect(me.body.memberships).toContainEqual(
+        expect.objectContaining({ entityId: id, role: 'admin' }),
+      );
+      await t.http.get(`/v1/entities/${id}/invitations`).set(target.auth).expect(200);
+      // Answered: gone from both lists, a second accept is a 404.
+      await t.http.post(`/v1/invitations/${inv.id}/accept`).set(target.auth).expect(404);
+      const after = await t.http.get('/v1/invitations').set(target.auth).expect(200);
+      expect(after.body.items.map((i: { id: string }) => i.id)).not.toContain(inv.id);
+      // A member already: inviting them again is a 409.
+      await invite(owner, id, target.user.email).expect(409);
+    });
+
+    it('lets the invitee decline: no membership, the invitation is closed', async () => {
+      const id = await freshEntity();
+      const inv = (await invite(owner, id, target.user.email).expect(202)).body;
+      await t.http.post(`/v1/invitations/${inv.id}/decline`).set(target.auth).expect(204);
+      await t.http.post(`/v1/invitations/${inv.id}/accept`).set(target.auth).expect(404);
+      const rows = await t.db.query(
+        `SELECT COUNT(*) AS n FROM user_memberships WHERE entity_id = '${id}' AND user_id = '${target.user.id}'`,
+      );
+      expect(Number(rows[0].n)).toBe(0);
+      const status = await t.db.query(
+        `SELECT status FROM entity_invitations WHERE id = '${inv.id}'`,
+      );
+      expect(status[0].status).toBe('declined');
+    });
+
+    it('renews a pending invitation instead of duplicating it, also under concurrency', async () => {
+      const id = await freshEntity();
+      const results = await Promise.all(
+        Array.from({ length: 5 }, (_, n) =>
+          invite(owner, id, 'same@example.test', n % 2 ? 'admin' : 'member'),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
+      expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+      const rows = await t.db.query(
+        `SELECT COUNT(*) AS n FROM entity_invitations WHERE entity_id = '${id}' AND status = 'pending'`,
+      );
+      expect(Number(rows[0].n)).toBe(1);
+    });
+
+    it('lets exactly one of concurrent acceptances through', async () => {
+      const id = await freshEntity();
+      const inv = (await invite(owner, id, target.user.email).expect(202)).body;
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          t.http.post(`/v1/invitations/${inv.id}/accept`).set(target.auth),
+        ),
+      );
+      const codes = results.map((r) => r.status);
+      expect(codes.filter((c) => c === 200)).toHaveLength(1);
+      expect(codes.every((c) => [200, 404, 409].includes(c))).toBe(true);
+      const rows = await t.db.query(
+        `SELECT COUNT(*) AS n FROM user_memberships WHERE entity_id = '${id}' AND user_id = '${target.user.id}'`,
+      );
+      expect(Number(rows[0].n)).toBe(1);
+    });
+
+    it('lets an invitation expire after 14 days; inviting again renews it', async () => {
+      const id = await freshEntity();
+      const inv = (await invite(owner, id, target.user.email).expect(202)).body;
+      const ttl = Date.parse(inv.expiresAt) - Date.parse(inv.createdAt);
+      expect(Math.abs(ttl - 14 * 24 * 3600 * 1000)).toBeLessThan(1000);
+      await t.db.query(
+        `UPDATE entity_invitations SET expires_at = '2000-01-01 00:00:00.000' WHERE id = '${inv.id}'`,
+      );
+      await t.http.post(`/v1/invitations/${inv.id}/accept`).set(target.auth).expect(404);
+      const again = (await invite(owner, id, target.user.email).expect(202)).body;
+      expect(again.id).toBe(inv.id);
+      await t.http.post(`/v1/invitations/${inv.id}/accept`).set(target.auth).expect(200);
+    });
+
+    it('finds an invitation to an email registered after the invite', async () => {
+      const id = await freshEntity();
+      const email = `later-${Date.now()}@example.test`;
+      const inv = (await invite(owner, id, email).expect(202)).body;
+      const later = await registerUser(t.http, { email });
+      const mine = await t.http.get('/v1/invitations').set(later.auth).expect(200);
+      expect(mine.body.items.map((i: { id: string }) => i.id)).toEqual([inv.id]);
+      await t.http.post(`/v1/invitations/${inv.id}/accept`).set(later.auth).expect(200);
+    });
+
+    it('lets admins revoke pending invitations (owner ones only an owner); a deleted entity hides them', async () => {
+      const id = await freshEntity();
+      const plain = (await invite(admin, id, target.user.email).expect(202)).body;
+      const toOwner = (await invite(owner, id, 'boss@example.test', 'owner').expect(202)).body;
+      await t.http
+        .delete(`/v1/entities/${id}/invitations/${toOwner.id}`)
+        .set(admin.auth)
+        .expect(403);
+      await t.http
+        .delete(`/v1/entities/${id}/invitations/${plain.id}`)
+        .set(member.auth)
+        .expect(403);
+      await t.http.delete(`/v1/entities/${id}/invitations/${plain.id}`).set(admin.auth).expect(204);
+      await t.http.delete(`/v1/entities/${id}/invitations/${plain.id}`).set(admin.auth).expect(404);
+      await t.http.post(`/v1/invitations/${plain.id}/accept`).set(target.auth).expect(404);
+      await t.http
+        .delete(`/v1/entities/${outsiderEntityId}/invitations/${toOwner.id}`)
+        .set(outsider.auth)
+        .expect(404);
+      await t.http.delete(`/v1/entities/${id}/invitations/not-a-uuid`).set(owner.auth).expect(400);
+
+      const again = (await invite(owner, id, target.user.email).expect(202)).body;
+      await t.http.delete(`/v1/entities/${id}`).set(owner.auth).expect(204);
+      const mine = await t.http.get('/v1/invitations').set(target.auth).expect(200);
+      expect(mine.body.items.map((i: { id: string }) => i.id)).not.toContain(again.id);
+      await t.http.post(`/v1/invitations/${again.id}/accept`).set(target.auth).expect(404);
+    });
+
+    it('adds by userId only for platform admins, through the admin route', async () => {
+      const id = await freshEntity();
       await t.http
         .post(`/v1/entities/${id}/members`)
-        .set(admin.auth)
+        .set(owner.auth)
+        .send({ userId: target.user.id, role: 'member' })
+        .expect(400);
+      await t.http
+        .post(`/v1/admin/entities/${id}/members`)
+        .set(owner.auth)
+        .send({ userId: target.user.id, role: 'member' })
+        .expect(403);
+      const admin = (await registerAdmin(t)).auth;
+      const added = await t.http
+        .post(`/v1/admin/entities/${id}/members`)
+        .set(admin)
+        .send({ userId: target.user.id, role: 'admin' })
+        .expect(201);
+      expect(added.body).toMatchObject({ userId: target.user.id, role: 'admin' });
+      await t.http
+        .post(`/v1/admin/entities/${id}/members`)
+        .set(admin)
         .send({ userId: target.user.id, role: 'admin' })
         .expect(409);
       await t.http
-        .post(`/v1/entities/${id}/members`)
-        .set(admin.auth)
-        .send({ email: 'ghost@example.test', role: 'member' })
-        .expect(404);
-      await t.http
-        .post(`/v1/entities/${id}/members`)
-        .set(admin.auth)
+        .post(`/v1/admin/entities/${id}/members`)
+        .set(admin)
         .send({ userId: '00000000-0000-4000-8000-000000000000', role: 'member' })
         .expect(404);
-      const me = await t.http.get('/v1/auth/me').set(target.auth).expect(200);
-      expect(me.body.memberships.map((m: { entityId: string }) => m.entityId)).toContain(id);
-    });
-
-    it('lets exactly one of concurrent duplicate additions through', async () => {
-      const id = await freshEntity();
-      const results = await Promise.all(
-        Array.from({ length: 5 }, () =>
-          t.http
-            .post(`/v1/entities/${id}/members`)
-            .set(owner.auth)
-            .send({ userId: target.user.id, role: 'member' }),
-        ),
-      );
-      expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
-    });
-
-    it('lets only an owner grant the owner role', async () => {
-      const id = await freshEntity();
       await t.http
-        .post(`/v1/entities/${id}/members`)
-        .set(admin.auth)
-        .send({ userId: target.user.id, role: 'owner' })
-        .expect(403);
+        .post(`/v1/admin/entities/00000000-0000-4000-8000-000000000000/members`)
+        .set(admin)
+        .send({ userId: target.user.id, role: 'member' })
+        .expect(404);
+    });
+
+    it('lets only an owner invite to the owner role', async () => {
+      const id = await freshEntity();
+      await invite(admin, id, target.user.email, 'owner').expect(403);
       await t.http
         .patch(`/v1/entities/${id}/members/${member.user.id}`)
         .set(admin.auth)
         .send({ role: 'owner' })
         .expect(403);
-      await t.http
-        .post(`/v1/entities/${id}/members`)
-        .set(owner.auth)
-        .send({ userId: target.user.id, role: 'owner' })
-        .expect(201);
+      const inv = (await invite(owner, id, target.user.email, 'owner').expect(202)).body;
+      const accepted = await t.http
+        .post(`/v1/invitations/${inv.id}/accept`)
+        .set(target.auth)
+        .expect(200);
+      expect(accepted.body.role).toBe('owner');
     });
 
     it('lets an admin neither demote nor remove an owner', async () => {
@@ -544,7 +711,7 @@ describe('entities and members', () => {
       await t.http
         .post(`/v1/entities/${id}/members`)
         .set(x)
-        .send({ userId: outsider.user.id, role: 'owner' })
+        .send({ email: outsider.user.email, role: 'owner' })
         .expect(404);
       await t.http
         .patch(`/v1/entities/${id}/members/${target.user.id}`)

@@ -10,7 +10,7 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiConflictResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiTags } from '@nestjs/swagger';
 import {
   Authenticated,
   CurrentPrincipal,
@@ -20,7 +20,8 @@ import {
   TenantRole,
 } from '../common/auth/access';
 import { CursorPageQueryDto } from '../common/pagination/pagination';
-import { AddMemberDto } from './dto/add-member.dto';
+import { InviteMemberDto } from './dto/invite-member.dto';
+import { InvitationPageResponse, InvitationResponse } from './dto/invitation.response';
 import { CreateEntityDto } from './dto/create-entity.dto';
 import {
   EntityPageResponse,
@@ -31,11 +32,15 @@ import {
 import { UpdateEntityDto } from './dto/update-entity.dto';
 import { UpdateMemberDto } from './dto/update-member.dto';
 import { EntitiesService } from './entities.service';
+import { InvitationsService } from './invitations.service';
 
 @ApiTags('entities')
 @Controller('entities')
 export class EntitiesController {
-  constructor(private readonly entities: EntitiesService) {}
+  constructor(
+    private readonly entities: EntitiesService,
+    private readonly invitations: InvitationsService,
+  ) {}
 
   /** Create an organisation; you become its owner. */
   @Post()
@@ -90,12 +95,42 @@ export class EntitiesController {
     return this.entities.listMembers(tenant, query);
   }
 
-  /** Add a user by email or id (admin+; only an owner may grant owner). */
+  /**
+   * Invite an email address with a role (admin+; only an owner may invite an owner). The
+   * answer is the same whether or not the address has an account; the invitee becomes a
+   * member on accepting (POST /v1/invitations/{id}/accept). Inviting again renews it.
+   */
   @Post(':entityId/members')
+  @HttpCode(202)
   @TenantRole('admin')
-  @ApiConflictResponse({ description: 'The user is already a member' })
-  addMember(@Tenant() tenant: TenantContext, @Body() dto: AddMemberDto): Promise<MemberResponse> {
-    return this.entities.addMember(tenant, dto);
+  @ApiAcceptedResponse({ type: InvitationResponse, description: 'The invitation is pending' })
+  @ApiConflictResponse({ description: 'The email belongs to a member already' })
+  invite(
+    @Tenant() tenant: TenantContext,
+    @Body() dto: InviteMemberDto,
+  ): Promise<InvitationResponse> {
+    return this.invitations.invite(tenant, dto);
+  }
+
+  /** Pending invitations, newest first (admin+). */
+  @Get(':entityId/invitations')
+  @TenantRole('admin')
+  pendingInvitations(
+    @Tenant() tenant: TenantContext,
+    @Query() query: CursorPageQueryDto,
+  ): Promise<InvitationPageResponse> {
+    return this.invitations.listPending(tenant, query);
+  }
+
+  /** Revoke a pending invitation (admin+; an invitation to owner only by an owner). */
+  @Delete(':entityId/invitations/:invitationId')
+  @HttpCode(204)
+  @TenantRole('admin')
+  async revokeInvitation(
+    @Param('invitationId', ParseUUIDPipe) invitationId: string,
+    @Tenant() tenant: TenantContext,
+  ): Promise<void> {
+    await this.invitations.revoke(tenant, invitationId.toLowerCase());
   }
 
   /** Change a member's role (admin+; owners are changed, and made, only by owners; the last owner stays). */

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  BadRequestException,
   ConflictException,
   ForbiddenException,
   Injectable,
@@ -17,7 +16,7 @@ import { SystemEventLog } from '../common/observability/system-event-log';
 import { classifyDatabaseError } from '../database/database-errors';
 import { IdentityCache } from '../users/identity-cache';
 import { UsersService } from '../users/users.service';
-import { AddMemberDto } from './dto/add-member.dto';
+import { AdminAddMemberDto } from './dto/invite-member.dto';
 import { EntityResponse, MemberResponse } from './dto/entity.response';
 import { UpdateEntityDto } from './dto/update-entity.dto';
 import { EntitiesRepository } from './entities.repository';
@@ -129,7 +128,7 @@ export class EntitiesService implements MembershipResolver {
     for (let attempt = 1; ; attempt++) {
       try {
         const entity = await this.entities.createWithOwner({ name, slug }, userId);
-        await this.forgetUser(userId, entity.id);
+        await this.forgetMembership(userId, entity.id);
         return toEntityResponse(entity, 'owner');
       } catch (error) {
         // Someone took the slug between the check and the insert: try another suffix.
@@ -213,29 +212,31 @@ export class EntitiesService implements MembershipResolver {
     return { ...page, items: page.items.map(toMemberResponse) };
   }
 
-  async addMember(tenant: TenantContext, dto: AddMemberDto): Promise<MemberResponse> {
-    if ((dto.email === undefined) === (dto.userId === undefined)) {
-      throw new BadRequestException({
-        detail: 'Give either email or userId',
-        errors: [{ field: 'email', message: 'give either email or userId, not both' }],
-      });
-    }
-    if (!canManageMember(tenant.role, 'member', dto.role)) {
-      throw new ForbiddenException('Only an owner may grant the owner role');
-    }
-    const user =
-      dto.email !== undefined
-        ? await this.users.findByEmail(dto.email)
-        : await this.users.findView(dto.userId!.toLowerCase());
+  /**
+   * Platform admins only (the admin route): adds an account directly, without an invitation,
+   * e.g. to recover an organisation that lost its owners. Everyone else invites (InvitationsService).
+   */
+  async addByAdmin(
+    entityId: string,
+    dto: AdminAddMemberDto,
+    adminId: string,
+  ): Promise<MemberResponse> {
+    if (!(await this.entities.findActiveById(entityId)))
+      throw new NotFoundException('Entity not found');
+    const user = await this.users.findView(dto.userId.toLowerCase());
     if (!user || !user.isActive) throw new NotFoundException('User not found');
-    if (await this.memberships.findMember(tenant.entityId, user.id)) {
+    if (await this.memberships.findMember(entityId, user.id)) {
       throw new ConflictException('This user is already a member');
     }
     // A concurrent duplicate trips the unique (user_id, entity_id) index: 409 as well.
-    await this.memberships.insertMembership(tenant.entityId, user.id, dto.role);
-    await this.forgetUser(user.id, tenant.entityId);
-    this.memberEvent(tenant, 'member added', { memberId: user.id, role: dto.role });
-    return this.getMember(tenant.entityId, user.id);
+    await this.memberships.insertMembership(entityId, user.id, dto.role);
+    await this.forgetMembership(user.id, entityId);
+    this.memberEvent({ entityId, userId: adminId }, 'member added', {
+      memberId: user.id,
+      role: dto.role,
+      byPlatformAdmin: true,
+    });
+    return this.getMember(entityId, user.id);
   }
 
   async changeRole(tenant: TenantContext, userId: string, role: Role): Promise<MemberResponse> {
@@ -246,7 +247,7 @@ export class EntitiesService implements MembershipResolver {
     }
     if (target.role !== role) {
       const outcome = await this.memberships.changeRole(tenant.entityId, userId, target.role, role);
-      await this.forgetUser(userId, tenant.entityId);
+      await this.forgetMembership(userId, tenant.entityId);
       this.raiseFor(outcome, 'demote');
       this.memberEvent(tenant, 'member role changed', {
         memberId: userId,
@@ -269,7 +270,7 @@ export class EntitiesService implements MembershipResolver {
       );
     }
     const outcome = await this.memberships.remove(tenant.entityId, userId, target.role);
-    await this.forgetUser(userId, tenant.entityId);
+    await this.forgetMembership(userId, tenant.entityId);
     this.raiseFor(outcome, 'remove');
     this.memberEvent(tenant, userId === tenant.userId ? 'member left' : 'member removed', {
       memberId: userId,
@@ -278,7 +279,11 @@ export class EntitiesService implements MembershipResolver {
   }
 
   /** Membership changes go to the system event log (who did what to whom, in which entity). */
-  private memberEvent(tenant: TenantContext, message: string, details: Record<string, unknown>) {
+  private memberEvent(
+    tenant: Pick<TenantContext, 'entityId' | 'userId'>,
+    message: string,
+    details: Record<string, unknown>,
+  ) {
     this.events?.log({
       service: 'entities',
       level: 'INFO',
@@ -306,13 +311,14 @@ export class EntitiesService implements MembershipResolver {
     }
   }
 
-  private async forgetUser(userId: string, entityId: string): Promise<void> {
+  /** Drops the cached role and membership list of the user (after any membership change). */
+  async forgetMembership(userId: string, entityId: string): Promise<void> {
     await this.identityCache.drop(CacheKeys.membership(userId, entityId), listKey(userId));
   }
 
   private async forgetEntity(entityId: string): Promise<void> {
     const userIds = await this.memberships.userIdsOf(entityId);
-    await Promise.all(userIds.map((userId) => this.forgetUser(userId, entityId)));
+    await Promise.all(userIds.map((userId) => this.forgetMembership(userId, entityId)));
   }
 }
 

@@ -5,7 +5,7 @@ import { Role } from '../common/auth/access';
 import { Clock } from '../common/clock/clock';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { applyKeyset } from '../database/keyset';
-import { SqlRepository } from '../database/sql-repository';
+import { QueryOptions, SqlRepository } from '../database/sql-repository';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Membership } from './membership.entity';
 
@@ -33,13 +33,20 @@ export class MembershipsRepository extends SqlRepository {
   }
 
   /** A new active membership; a concurrent duplicate trips the unique (user_id, entity_id) index (409). */
-  async insertMembership(entityId: string, userId: string, role: Role): Promise<void> {
-    await this.dataSource
-      .createQueryBuilder()
-      .insert()
-      .into(Membership)
-      .values({ ...this.stamp(), entityId, userId, role, isActive: true })
-      .execute();
+  async insertMembership(
+    entityId: string,
+    userId: string,
+    role: Role,
+    options?: QueryOptions,
+  ): Promise<void> {
+    await this.on(options, (manager) =>
+      manager
+        .createQueryBuilder()
+        .insert()
+        .into(Membership)
+        .values({ ...this.stamp(), entityId, userId, role, isActive: true })
+        .execute(),
+    );
   }
 
   /** Role in an active entity through an active membership, or null. */

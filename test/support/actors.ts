@@ -65,6 +65,7 @@ export async function createEntity(
   return res.body.id ?? res.body.entity?.id;
 }
 
+/** Makes `who` a member the only way there is: `by` invites their email, they accept. */
 export async function addMember(
   t: TestApp,
   by: Actor,
@@ -76,7 +77,11 @@ export async function addMember(
     .post(`/v1/entities/${entityId}/members`)
     .set('Authorization', `Bearer ${by.token}`)
     .send({ email: who.email, role });
-  expectStatus(res, [200, 201], `add ${who.email} as ${role}`);
+  expectStatus(res, [202], `invite ${who.email} as ${role}`);
+  const accepted = await t.http
+    .post(`/v1/invitations/${res.body.id}/accept`)
+    .set('Authorization', `Bearer ${who.token}`);
+  expectStatus(accepted, [200], `${who.email} accepts the invitation as ${role}`);
 }
 
 export async function deactivate(t: TestApp, admin: Actor, user: Actor) {

@@ -69,7 +69,7 @@ export async function createEntity(
   return res.body.id as string;
 }
 
-/** Adds `member` to the entity with `role`, acting as `actor` (an owner). */
+/** Makes `member` a member with `role`: `actor` (an owner or admin) invites their email, they accept. */
 export async function addMember(
   http: Http,
   actor: TestUser,
@@ -80,7 +80,12 @@ export async function addMember(
   const res = await http
     .post(`/v1/entities/${entityId}/members`)
     .set(actor.auth)
-    .send({ userId: member.user.id, role });
-  if (res.status !== 201)
-    throw new Error(`add member failed: ${res.status} ${JSON.stringify(res.body)}`);
+    .send({ email: member.user.email, role });
+  if (res.status !== 202)
+    throw new Error(`invite member failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const accepted = await http.post(`/v1/invitations/${res.body.id}/accept`).set(member.auth);
+  if (accepted.status !== 200)
+    throw new Error(
+      `accept invitation failed: ${accepted.status} ${JSON.stringify(accepted.body)}`,
+    );
 }
