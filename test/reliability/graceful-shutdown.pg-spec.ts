@@ -204,4 +204,70 @@ describe('graceful shutdown of the built server under load', () => {
       if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL');
     }
   });
+
+  it('SIGTERM right after a burst of system events: every buffered event is written before exit', async () => {
+    const port = await freePort();
+    const app = spawnBuiltApp({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: scratch.url,
+      DB_MIGRATE_ON_START: 'true',
+      SHUTDOWN_DELAY_MS: '0',
+      JWT_SECRET: 'shutdown-secret-shutdown-secret-0123456789',
+    });
+    const check = new Client({ connectionString: scratch.url });
+    try {
+      await waitUntil(
+        async () => (await request(port, 'GET', '/health/ready')).status === 200,
+        60_000,
+        200,
+      );
+      const registered = await request(port, 'POST', '/v1/auth/register', {
+        email: `events-${randomUUID().slice(0, 8)}@example.com`,
+        password: 'Correct-Horse-9-Battery',
+      });
+      const token = JSON.parse(registered.body).accessToken as string;
+      const entity = await request(port, 'POST', '/v1/entities', { name: 'Events' }, token);
+      const entityId = JSON.parse(entity.body).id as string;
+      // Each invitation is one 'member invited' event; 50 stay under the 200-event batch, so
+      // they wait in the buffer for its 1 s timer, which the signal beats.
+      const EVENTS = 50;
+      const invites = await Promise.all(
+        Array.from({ length: EVENTS }, (_, i) =>
+          request(
+            port,
+            'POST',
+            `/v1/entities/${entityId}/members`,
+            { email: `invitee-${i}@example.com`, role: 'member' },
+            token,
+          ),
+        ),
+      );
+      expect(invites.map((a) => a.status)).toEqual(Array(EVENTS).fill(202));
+      await check.connect();
+      const count = async () =>
+        (
+          await check.query(
+            `SELECT COUNT(*)::int AS n FROM system_logs WHERE message = 'member invited' AND details->>'entityId' = $1`,
+            [entityId],
+          )
+        ).rows[0].n as number;
+      const before = await count();
+      app.child.kill('SIGTERM');
+      const exit = await app.exited;
+      const after = await count();
+      process.stdout.write(
+        `system events: ${before} written before SIGTERM, ${after} of ${EVENTS} after exit ${exit.code}\n`,
+      );
+      expect(before).toBeLessThan(EVENTS); // some really were buffered when the signal came
+      expect(after).toBe(EVENTS);
+      expect(exit.code).toBe(0);
+    } catch (error) {
+      process.stdout.write(`app output:\n${app.output().slice(-4000)}\n`);
+      throw error;
+    } finally {
+      await check.end().catch(() => undefined);
+      if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL');
+    }
+  });
 });
