@@ -6,15 +6,30 @@ import { SystemLogPageResponse } from './dto/system-log.response';
 import { SystemLogService } from './system-log.service';
 import { CleanupDto, CleanupResponse } from './dto/cleanup.dto';
 import { MaintenanceService } from './maintenance.service';
+import { SystemStatsResponse } from './dto/system-stats.response';
+import { SystemStatsService } from './system-stats.service';
 
-/** Platform operations for platform admins: the system event log and cleanup. */
+/** Platform operations for platform admins: stats, the system event log and cleanup. */
 @ApiTags('admin')
 @Controller('admin')
 export class AdminController {
   constructor(
     private readonly systemLogs: SystemLogService,
     private readonly maintenance: MaintenanceService,
+    private readonly systemStats: SystemStatsService,
   ) {}
+
+  /**
+   * Platform overview: counts (users, entities, leads and tasks by status, crawls, analyses of
+   * the last 7 days), database size and rows per table, the connection pool and the cache.
+   * Gathered at most once per 60 s (cache key `system_stats`): see `generatedAt`.
+   */
+  @Get('stats')
+  @Admin()
+  @ApiOkResponse({ type: SystemStatsResponse })
+  stats(): Promise<SystemStatsResponse> {
+    return this.systemStats.get();
+  }
 
   /** System events, newest first (keyset), filtered by service, level, from/to and message text. */
   @Get('system-logs')

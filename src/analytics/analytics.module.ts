@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { CrawlModule } from '../crawl/crawl.module';
 import { LeadsModule } from '../leads/leads.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { SystemEventLog } from '../common/observability/system-event-log';
@@ -9,6 +10,8 @@ import { MaintenanceService } from './maintenance.service';
 import { SystemLogPartitions } from './system-log-partitions';
 import { SystemLogService } from './system-log.service';
 import { SystemLogsRepository } from './system-logs.repository';
+import { SystemStatsRepository } from './system-stats.repository';
+import { SystemStatsService } from './system-stats.service';
 import { AnalyticsController } from './analytics.controller';
 import { ApiCallCounter } from './api-call-counter.interceptor';
 import { ToolGenerationsController } from './tool-generations.controller';
@@ -24,7 +27,7 @@ import { UsageService } from './usage.service';
  */
 @Global()
 @Module({
-  imports: [TasksModule, LeadsModule],
+  imports: [TasksModule, LeadsModule, CrawlModule],
   controllers: [AnalyticsController, AdminController, ToolGenerationsController],
   providers: [
     UsageRepository,
@@ -38,6 +41,8 @@ import { UsageService } from './usage.service';
     ToolGenerationsRepository,
     ToolGenerationsService,
     MaintenanceService,
+    SystemStatsRepository,
+    SystemStatsService,
   ],
   exports: [UsageService, UsageRecorder, SystemLogService, SystemEventLog, MaintenanceService],
 })

@@ -67,6 +67,19 @@ describe('CacheService (memory tier)', () => {
     }
   });
 
+  it('counts hits and misses of lookups, wrap included', async () => {
+    const before = cache.lookupCounts();
+    await cache.get('absent');
+    await cache.set('present', 1);
+    await cache.get('present');
+    await cache.wrap('wrapped', async () => 2); // miss, then stored
+    await cache.wrap('wrapped', async () => 3); // hit
+    expect(cache.lookupCounts()).toEqual({
+      hits: before.hits + 2,
+      misses: before.misses + 2,
+    });
+  });
+
   it('reports a memory-only store', () => {
     expect(cache.health()).toEqual({ store: 'memory' });
   });

@@ -24,6 +24,12 @@ const MEMORY_TIER_MAX_TTL_MS = 5_000;
 
 export type CacheHealth = { store: 'memory' } | { store: 'memory+redis'; redis: 'up' | 'down' };
 
+/** Lookups (`get`, and `wrap` through it) of this process since it started: found, or not. */
+export interface CacheLookupCounts {
+  hits: number;
+  misses: number;
+}
+
 /**
  * get/set/del/wrap/delByPrefix over two tiers: an in-process LRU, and Redis (via Keyv) when
  * REDIS_URL is set. Redis failures never fail a call: they are logged once per outage and
@@ -46,6 +52,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   private redisHealthy = false;
   private outageLogged = false;
   private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly lookups: CacheLookupCounts = { hits: 0, misses: 0 };
 
   constructor(config: AppConfig) {
     this.defaultTtlMs = config.cache.ttlSeconds * 1000;
@@ -139,7 +146,23 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     return this.health();
   }
 
+  /**
+   * Hits and misses of `get` (and so of `wrap`) in this process since it started: in-process
+   * counters, not shared between instances or workers, reset by a restart. A hit is a value
+   * from either tier.
+   */
+  lookupCounts(): CacheLookupCounts {
+    return { ...this.lookups };
+  }
+
   async get<T>(key: string): Promise<T | undefined> {
+    const value = await this.lookup<T>(key);
+    if (value === undefined) this.lookups.misses++;
+    else this.lookups.hits++;
+    return value;
+  }
+
+  private async lookup<T>(key: string): Promise<T | undefined> {
     const local = await this.memory.get<T>(key);
     if (local !== undefined || !this.redis) return local;
     const shared = await this.tryRedis(() => this.redis!.get<T>(this.epochKey(key)));

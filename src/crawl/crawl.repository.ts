@@ -76,4 +76,10 @@ export abstract class CrawlRepository {
 
   /** Counts by status and the average seo score, in one query. */
   abstract stats(entityId: string): Promise<CrawlStats>;
+
+  /**
+   * Documents of every entity: the one method without an entity id, for the platform admins'
+   * stats (GET /v1/admin/stats). A count only; it never returns a document.
+   */
+  abstract countAll(): Promise<number>;
 }

@@ -197,6 +197,11 @@ export class CrawlService {
     return toCrawlStatsResponse(await this.crawls.stats(entityId));
   }
 
+  /** Crawl documents of all entities, in whichever store (platform admins' stats). */
+  countAll(): Promise<number> {
+    return this.crawls.countAll();
+  }
+
   /** Admins and owners edit any document of the entity; members only the ones they created. */
   private assertCanEdit(tenant: TenantContext, row: CrawlRow): void {
     if (roleAtLeast(tenant.role, 'admin') || row.createdBy === tenant.userId) return;

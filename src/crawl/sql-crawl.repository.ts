@@ -352,6 +352,13 @@ export class SqlCrawlRepository extends SqlRepository implements CrawlRepository
     return { byStatus, averageSeoScore: scored > 0 ? sum / scored : null };
   }
 
+  async countAll(): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ n: unknown }>>(
+      'SELECT COUNT(*) AS n FROM website_crawl_data',
+    );
+    return Number(row?.n ?? 0);
+  }
+
   private select(
     columns: Array<[string, keyof CrawlRow]>,
     qb: SelectQueryBuilder<WebsiteCrawl> = this.dataSource

@@ -415,4 +415,15 @@ describe.each(adapters)('CrawlRepository contract: $name', (adapter) => {
       expect(stats.averageSeoScore).toBeCloseTo((0.5 + 0.25 + 1 + 0) / 4, 10);
     },
   );
+
+  it('counts the documents of every entity (countAll), deleted ones no longer', async () => {
+    const before = await repo.countAll();
+    const [a, b] = [await newEntity(), await newEntity()];
+    await insert(a);
+    const gone = await insert(a);
+    await insert(b);
+    expect(await repo.countAll()).toBe(before + 3);
+    await repo.deleteCrawl(a, gone.id);
+    expect(await repo.countAll()).toBe(before + 2);
+  });
 });

@@ -258,4 +258,9 @@ export class MongoCrawlRepository extends CrawlRepository {
     const avg = result?.score[0]?.avg;
     return { byStatus, averageSeoScore: typeof avg === 'number' ? avg : null };
   }
+
+  /** An exact count over the whole collection (countDocuments; the admin stats cache it for 60 s). */
+  async countAll(): Promise<number> {
+    return this.model.countDocuments({}).exec();
+  }
 }
