@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class EntityInvitations1796630604765 implements MigrationInterface {
-    name = 'EntityInvitations1796630604765'
+  name = 'EntityInvitations1796630604765';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "entity_invitations" (
                 "id" varchar(36) PRIMARY KEY NOT NULL,
                 "created_at" datetime NOT NULL DEFAULT ((strftime('%Y-%m-%d %H:%M:%f', 'now'))),
@@ -18,20 +18,20 @@ export class EntityInvitations1796630604765 implements MigrationInterface {
                 "responded_at" datetime
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_entity_invitations_email" ON "entity_invitations" ("email", "status")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "uq_entity_invitations_pending" ON "entity_invitations" ("entity_id", "email")
             WHERE status = 'pending'
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "ix_entity_invitations_email"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "uq_entity_invitations_pending"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "temporary_entity_invitations" (
                 "id" varchar(36) PRIMARY KEY NOT NULL,
                 "created_at" datetime NOT NULL DEFAULT ((strftime('%Y-%m-%d %H:%M:%f', 'now'))),
@@ -48,7 +48,7 @@ export class EntityInvitations1796630604765 implements MigrationInterface {
                 SET NULL ON UPDATE NO ACTION
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             INSERT INTO "temporary_entity_invitations"(
                     "id",
                     "created_at",
@@ -73,34 +73,34 @@ export class EntityInvitations1796630604765 implements MigrationInterface {
                 "responded_at"
             FROM "entity_invitations"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "entity_invitations"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "temporary_entity_invitations"
                 RENAME TO "entity_invitations"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_entity_invitations_email" ON "entity_invitations" ("email", "status")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "uq_entity_invitations_pending" ON "entity_invitations" ("entity_id", "email")
             WHERE status = 'pending'
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             DROP INDEX "uq_entity_invitations_pending"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "ix_entity_invitations_email"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "entity_invitations"
                 RENAME TO "temporary_entity_invitations"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "entity_invitations" (
                 "id" varchar(36) PRIMARY KEY NOT NULL,
                 "created_at" datetime NOT NULL DEFAULT ((strftime('%Y-%m-%d %H:%M:%f', 'now'))),
@@ -114,7 +114,7 @@ export class EntityInvitations1796630604765 implements MigrationInterface {
                 "responded_at" datetime
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             INSERT INTO "entity_invitations"(
                     "id",
                     "created_at",
@@ -139,25 +139,24 @@ export class EntityInvitations1796630604765 implements MigrationInterface {
                 "responded_at"
             FROM "temporary_entity_invitations"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "temporary_entity_invitations"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "uq_entity_invitations_pending" ON "entity_invitations" ("entity_id", "email")
             WHERE status = 'pending'
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_entity_invitations_email" ON "entity_invitations" ("email", "status")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "uq_entity_invitations_pending"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "ix_entity_invitations_email"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "entity_invitations"
         `);
-    }
-
+  }
 }

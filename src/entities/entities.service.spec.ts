@@ -1,8 +1,4 @@
-import {
-  ConflictException,
-  ForbiddenException,
-  NotFoundException,
-} from '@nestjs/common';
+import { ConflictException, ForbiddenException, NotFoundException } from '@nestjs/common';
 import { Role, TenantContext } from '../common/auth/access';
 import { CacheService } from '../cache/cache.service';
 import { IdentityCache } from '../users/identity-cache';
