@@ -1,10 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { LeadsModule } from '../leads/leads.module';
+import { StorageModule } from '../storage/storage.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { SystemEventLog } from '../common/observability/system-event-log';
 import { UsageRecorder } from '../common/observability/usage-recorder';
 import { AdminController } from './admin.controller';
+import { AnalysesController } from './analyses.controller';
+import { AnalysesRepository } from './analyses.repository';
+import { AnalysesService } from './analyses.service';
 import { MaintenanceService } from './maintenance.service';
 import { SystemLogPartitions } from './system-log-partitions';
 import { SystemLogService } from './system-log.service';
@@ -24,8 +28,13 @@ import { UsageService } from './usage.service';
  */
 @Global()
 @Module({
-  imports: [TasksModule, LeadsModule],
-  controllers: [AnalyticsController, AdminController, ToolGenerationsController],
+  imports: [TasksModule, LeadsModule, StorageModule],
+  controllers: [
+    AnalyticsController,
+    AdminController,
+    ToolGenerationsController,
+    AnalysesController,
+  ],
   providers: [
     UsageRepository,
     UsageService,
@@ -37,6 +46,8 @@ import { UsageService } from './usage.service';
     SystemLogPartitions,
     ToolGenerationsRepository,
     ToolGenerationsService,
+    AnalysesRepository,
+    AnalysesService,
     MaintenanceService,
   ],
   exports: [UsageService, UsageRecorder, SystemLogService, SystemEventLog, MaintenanceService],
