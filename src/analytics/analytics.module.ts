@@ -2,10 +2,14 @@ import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CrawlModule } from '../crawl/crawl.module';
 import { LeadsModule } from '../leads/leads.module';
+import { StorageModule } from '../storage/storage.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { SystemEventLog } from '../common/observability/system-event-log';
 import { UsageRecorder } from '../common/observability/usage-recorder';
 import { AdminController } from './admin.controller';
+import { AnalysesController } from './analyses.controller';
+import { AnalysesRepository } from './analyses.repository';
+import { AnalysesService } from './analyses.service';
 import { MaintenanceService } from './maintenance.service';
 import { SystemLogPartitions } from './system-log-partitions';
 import { SystemLogService } from './system-log.service';
@@ -27,8 +31,13 @@ import { UsageService } from './usage.service';
  */
 @Global()
 @Module({
-  imports: [TasksModule, LeadsModule, CrawlModule],
-  controllers: [AnalyticsController, AdminController, ToolGenerationsController],
+  imports: [TasksModule, LeadsModule, CrawlModule, StorageModule],
+  controllers: [
+    AnalyticsController,
+    AdminController,
+    ToolGenerationsController,
+    AnalysesController,
+  ],
   providers: [
     UsageRepository,
     UsageService,
@@ -40,6 +49,8 @@ import { UsageService } from './usage.service';
     SystemLogPartitions,
     ToolGenerationsRepository,
     ToolGenerationsService,
+    AnalysesRepository,
+    AnalysesService,
     MaintenanceService,
     SystemStatsRepository,
     SystemStatsService,

@@ -31,6 +31,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { Scopes, Tenant, TenantContext, TenantRole } from '../common/auth/access';
 import { SearchRateLimit } from '../common/http/search-rate-limit';
 import { validateDto } from '../common/errors/validation-pipe';
+import { attachmentDisposition } from '../storage/content-disposition';
 import { readMultipartForm } from '../storage/multipart-form';
 import { StorageService } from '../storage/storage.service';
 import { CreateLeadDto } from './dto/create-lead.dto';
@@ -44,12 +45,6 @@ import { ListLeadsQueryDto, RecentLeadsQueryDto } from './dto/list-leads.query.d
 import { UpdateLeadDto } from './dto/update-lead.dto';
 import { ApiLeadForm, RESUME_FORM } from './lead-form';
 import { LeadsService } from './leads.service';
-
-/** `attachment` with an ASCII fallback name and the exact name in RFC 5987 form. */
-function contentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^A-Za-z0-9._ -]/g, '_').slice(0, 100) || 'resume';
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}
 
 /**
  * Tenant lead routes: every route needs a membership in `:entityId` (DELETE needs admin); API keys
@@ -185,7 +180,7 @@ export class LeadsController {
     return new StreamableFile(file.stream, {
       type: file.contentType,
       length: file.size,
-      disposition: contentDisposition(file.fileName),
+      disposition: attachmentDisposition(file.fileName, 'resume'),
     });
   }
 }

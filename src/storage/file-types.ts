@@ -3,7 +3,10 @@
  * name). `sniffPrefix` decides from the first bytes while the upload streams (so junk is
  * refused early); `verifyContent` then checks the stored file's head and tail.
  */
-export type FileKind = 'pdf' | 'docx' | 'odt' | 'doc';
+export type FileKind = 'pdf' | 'docx' | 'odt' | 'doc' | 'xlsx' | 'csv' | 'json';
+
+/** How the first bytes announce a file: the container or encoding, before its kind is known. */
+export type FileFamily = 'pdf' | 'zip' | 'doc' | 'text';
 
 export interface FileType {
   kind: FileKind;
@@ -20,6 +23,24 @@ export const FILE_TYPES: Record<FileKind, FileType> = {
   },
   odt: { kind: 'odt', extension: 'odt', contentType: 'application/vnd.oasis.opendocument.text' },
   doc: { kind: 'doc', extension: 'doc', contentType: 'application/msword' },
+  xlsx: {
+    kind: 'xlsx',
+    extension: 'xlsx',
+    contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  },
+  csv: { kind: 'csv', extension: 'csv', contentType: 'text/csv; charset=utf-8' },
+  json: { kind: 'json', extension: 'json', contentType: 'application/json' },
+};
+
+/** The family each kind belongs to (what sniffPrefix answers for it). */
+export const FAMILY_OF: Record<FileKind, FileFamily> = {
+  pdf: 'pdf',
+  docx: 'zip',
+  odt: 'zip',
+  xlsx: 'zip',
+  doc: 'doc',
+  csv: 'text',
+  json: 'text',
 };
 
 /** Documents a resume may be: PDF, Word (DOCX, DOC), OpenDocument text. */
@@ -32,12 +53,66 @@ const OLE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 /** Bytes needed before sniffPrefix can decide. */
 export const SNIFF_BYTES = 8;
 
-/** The family the first bytes announce: 'pdf', 'zip' (DOCX or ODT), 'doc', or null. */
-export function sniffPrefix(head: Buffer): 'pdf' | 'zip' | 'doc' | null {
+/** Data files an analysis takes: CSV, JSON, XLSX, PDF. */
+export const DATA_KINDS: FileKind[] = ['csv', 'json', 'xlsx', 'pdf'];
+
+/**
+ * The family the first bytes announce: 'pdf', 'zip' (DOCX, ODT or XLSX), 'doc', 'text'
+ * (UTF-8 without control characters other than tab, CR, LF; not a `#!` script), or null.
+ * Executables (MZ, ELF, Mach-O) are none of these.
+ */
+export function sniffPrefix(head: Buffer): FileFamily | null {
   if (head.length >= PDF.length && head.subarray(0, PDF.length).equals(PDF)) return 'pdf';
   if (head.length >= ZIP.length && head.subarray(0, ZIP.length).equals(ZIP)) return 'zip';
   if (head.length >= OLE.length && head.subarray(0, OLE.length).equals(OLE)) return 'doc';
+  if (looksLikeText(head)) return 'text';
   return null;
+}
+
+/** Bytes that never occur in a text data file: C0 controls other than tab, LF, CR; DEL. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/**
+ * Valid UTF-8 (a sequence cut at the end is fine unless `complete`), no control characters,
+ * no shebang.
+ */
+function looksLikeText(bytes: Buffer, complete = false): boolean {
+  if (bytes.length === 0) return false;
+  const scanner = new TextScanner();
+  if (scanner.push(bytes) || (complete && scanner.end())) return false;
+  return !bytes.subarray(0, 2).equals(SHEBANG);
+}
+
+const SHEBANG = Buffer.from('#!', 'latin1');
+
+/**
+ * Checks a text upload while it streams: strict UTF-8 (across chunk boundaries) and no
+ * control characters. `push` and `end` answer true when the file is not text.
+ */
+export class TextScanner {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  found = false;
+
+  push(chunk: Buffer): boolean {
+    if (this.found) return true;
+    try {
+      this.found = CONTROL.test(this.decoder.decode(chunk, { stream: true }));
+    } catch {
+      this.found = true;
+    }
+    return this.found;
+  }
+
+  end(): boolean {
+    if (this.found) return true;
+    try {
+      this.decoder.decode();
+    } catch {
+      this.found = true;
+    }
+    return this.found;
+  }
 }
 
 /** Markup that has no business in a document and that a browser would render. */
@@ -61,6 +136,40 @@ export class MarkupScanner {
     this.carry = text.slice(-MARKUP_OVERLAP);
     return this.found;
   }
+
+  end(): boolean {
+    return this.found;
+  }
+}
+
+/** CSV's field separators, one of which the first line must hold. */
+const CSV_SEPARATOR = /[,;\t]/;
+
+/**
+ * Text that is JSON or CSV. `whole` is true when `head` is the complete file: then JSON must
+ * parse; otherwise it must start with `{`/`[` and end with `}`/`]` (the rest streamed through
+ * TextScanner). CSV: not HTML (no active markup in the first KiB), and a first line that holds
+ * a separator (`,`, `;` or tab) — prose or a one-column file is not taken for CSV.
+ */
+function identifyText(head: Buffer, tail: Buffer, whole: boolean): FileType | null {
+  if (!looksLikeText(head, whole)) return null;
+  const text = head.toString('utf8').replace(/^\ufeff/, '');
+  const start = text.trimStart();
+  if (start.startsWith('{') || start.startsWith('[')) {
+    if (whole) {
+      try {
+        JSON.parse(text);
+        return FILE_TYPES.json;
+      } catch {
+        return null;
+      }
+    }
+    const end = tail.toString('latin1').trimEnd();
+    return end.endsWith('}') || end.endsWith(']') ? FILE_TYPES.json : null;
+  }
+  if (ACTIVE_MARKUP.test(text.slice(0, 1024))) return null;
+  const firstLine = /^[^\r\n]*/.exec(text)![0];
+  return CSV_SEPARATOR.test(firstLine) ? FILE_TYPES.csv : null;
 }
 
 /**
@@ -69,10 +178,12 @@ export class MarkupScanner {
  *   KiB (a PDF header glued onto an HTML page is refused: it is not a PDF, and some
  *   clients would sniff and render it); StorageService scans the rest with MarkupScanner.
  * - ZIP: ODT when its first entry is `mimetype` = application/vnd.oasis.opendocument.text;
- *   DOCX when the central directory (at the end) names `[Content_Types].xml` and `word/`.
+ *   DOCX when the central directory (at the end) names `[Content_Types].xml` and `word/`;
+ *   XLSX when it names `[Content_Types].xml` and `xl/workbook.xml`.
  * - DOC: the OLE2 compound-file signature.
+ * - Text: JSON or CSV (identifyText); `size` tells whether `head` is the whole file.
  */
-export function identify(head: Buffer, tail: Buffer): FileType | null {
+export function identify(head: Buffer, tail: Buffer, size = head.length): FileType | null {
   switch (sniffPrefix(head)) {
     case 'pdf': {
       const start = head.subarray(0, 1024).toString('latin1');
@@ -97,12 +208,15 @@ export function identify(head: Buffer, tail: Buffer): FileType | null {
         return mime === 'application/vnd.oasis.opendocument.text' ? FILE_TYPES.odt : null;
       }
       const directory = tail.toString('latin1');
-      return directory.includes('[Content_Types].xml') && directory.includes('word/')
-        ? FILE_TYPES.docx
-        : null;
+      if (!directory.includes('[Content_Types].xml')) return null;
+      if (directory.includes('word/')) return FILE_TYPES.docx;
+      if (directory.includes('xl/workbook.xml')) return FILE_TYPES.xlsx;
+      return null;
     }
     case 'doc':
       return FILE_TYPES.doc;
+    case 'text':
+      return identifyText(head, tail, size <= head.length);
     default:
       return null;
   }

@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AppConfig } from '../config/app-config';
-import { docx, pdf } from '../../test/support/documents';
-import { DOCUMENT_KINDS } from './file-types';
+import { createHash } from 'node:crypto';
+import { csv, docx, pdf, windowsExe } from '../../test/support/documents';
+import { DATA_KINDS, DOCUMENT_KINDS } from './file-types';
 import { StorageService } from './storage.service';
 
 describe('StorageService', () => {
@@ -108,5 +109,44 @@ describe('StorageService', () => {
     utimesSync(join(dir, '.tmp', 'old.part'), twoHoursAgo, twoHoursAgo);
     await storage.onApplicationBootstrap();
     expect(readdirSync(join(dir, '.tmp'))).toEqual(['new.part']);
+  });
+
+  it('stores a CSV streamed in one-byte chunks (UTF-8 split across them) with its SHA-256', async () => {
+    const data = csv();
+    const stored = await storage.store(Readable.from([...data].map((b) => Buffer.from([b]))), {
+      prefix: 'analyses',
+      kinds: DATA_KINDS,
+      originalName: 'prices.csv',
+    });
+    expect(stored).toMatchObject({
+      kind: 'csv',
+      contentType: 'text/csv; charset=utf-8',
+      size: data.length,
+    });
+    expect(stored.key).toMatch(/^analyses\/[0-9a-f-]{36}\.csv$/);
+    expect(stored.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+  });
+
+  it.each([
+    ['an executable', windowsExe()],
+    ['text with a control character past the first chunk', Buffer.from('a,b\n1,2\n\u0001')],
+    [
+      'text ending in a cut UTF-8 sequence',
+      Buffer.from([0x61, 0x2c, 0x62, 0x0a, 0x31, 0x2c, 0xc3]),
+    ],
+  ])('refuses %s as a data file and leaves nothing behind', async (_, data) => {
+    await expect(
+      storage.store(Readable.from([data.subarray(0, 8), data.subarray(8)]), {
+        prefix: 'analyses',
+        kinds: DATA_KINDS,
+      }),
+    ).rejects.toMatchObject({ status: 415 });
+    expect(files()).toEqual([]);
+  });
+
+  it('does not take CSV for a resume', async () => {
+    await expect(
+      storage.store(Readable.from([csv()]), { prefix: 'resumes', kinds: DOCUMENT_KINDS }),
+    ).rejects.toMatchObject({ status: 415 });
   });
 });

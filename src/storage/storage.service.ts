@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, ReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -14,14 +14,25 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { FileKind, identify, MarkupScanner, SNIFF_BYTES, sniffPrefix } from './file-types';
+import {
+  FAMILY_OF,
+  FileKind,
+  identify,
+  MarkupScanner,
+  SNIFF_BYTES,
+  sniffPrefix,
+  TextScanner,
+} from './file-types';
 
 export interface StoredFile {
   /** Generated storage key `<prefix>/<uuid>.<ext>`: the only thing the database keeps. */
   key: string;
-  /** Decided from the magic bytes. */
+  /** Decided from the magic bytes (or, for CSV and JSON, strict text sniffing). */
+  kind: FileKind;
   contentType: string;
   size: number;
+  /** SHA-256 of the content, hex. */
+  sha256: string;
   /** The client's name, checked (no paths, no control characters); metadata only. */
   originalName: string | null;
 }
@@ -44,12 +55,6 @@ const PREFIX = /^[a-z0-9-]{1,40}$/;
 const PROBE_BYTES = 64 * 1024;
 /** Partial uploads older than this are leftovers of a crashed process. */
 const STALE_PART_MS = 60 * 60 * 1000;
-const FAMILY_OF: Record<FileKind, 'pdf' | 'zip' | 'doc'> = {
-  pdf: 'pdf',
-  docx: 'zip',
-  odt: 'zip',
-  doc: 'doc',
-};
 
 /**
  * Path separators, C0 and C1 control characters, and the Unicode controls that make a name
@@ -128,7 +133,8 @@ export class StorageService implements OnApplicationBootstrap {
     let size = 0;
     let head = Buffer.alloc(0);
     let sniffed = false;
-    let markup: MarkupScanner | null = null;
+    let scanner: MarkupScanner | TextScanner | null = null;
+    const hash = createHash('sha256');
     try {
       // Keep reading after a failure (discarding) so the request body is consumed and the
       // client gets the answer instead of a reset connection.
@@ -148,15 +154,23 @@ export class StorageService implements OnApplicationBootstrap {
             failure = unsupported(options.kinds);
             continue;
           }
-          if (family === 'pdf') markup = new MarkupScanner();
+          if (family === 'pdf') scanner = new MarkupScanner();
+          if (family === 'text') scanner = new TextScanner();
+          // The bytes of earlier chunks (fewer than SNIFF_BYTES, so all in `head`) first.
+          if (scanner?.push(head.subarray(0, size - chunk.length))) {
+            failure = unsupported(options.kinds);
+            continue;
+          }
         }
-        if (markup?.push(chunk)) {
+        if (scanner?.push(chunk)) {
           failure = unsupported(options.kinds);
           continue;
         }
         if (writeError) throw writeError;
+        hash.update(chunk);
         if (!out.write(chunk)) await once(out, 'drain');
       }
+      if (!failure && scanner?.end()) failure = unsupported(options.kinds);
       out.end();
       await finished(out);
       if (writeError) throw writeError;
@@ -169,14 +183,21 @@ export class StorageService implements OnApplicationBootstrap {
           errors: [{ field: 'file', message: 'must not be empty' }],
         });
       }
-      const type = identify(head, await this.readTail(tmp, size));
+      const type = identify(head, await this.readTail(tmp, size), size);
       if (!type || !options.kinds.includes(type.kind)) throw unsupported(options.kinds);
 
       const key = `${options.prefix}/${id}.${type.extension}`;
       const target = this.pathOf(key);
       await mkdir(dirname(target), { recursive: true });
       await rename(tmp, target);
-      return { key, contentType: type.contentType, size, originalName };
+      return {
+        key,
+        kind: type.kind,
+        contentType: type.contentType,
+        size,
+        sha256: hash.digest('hex'),
+        originalName,
+      };
     } catch (error) {
       out.destroy();
       await rm(tmp, { force: true }).catch(() => undefined);

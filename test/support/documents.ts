@@ -56,3 +56,30 @@ export const pdfWithHtml = () =>
 /** A zip that is neither DOCX nor ODT. */
 export const plainZip = () =>
   Buffer.concat([zipLocalEntry('a.txt', 'hello'), zipCentral(['a.txt'])]);
+
+/** An XLSX-shaped zip: `[Content_Types].xml` and `xl/workbook.xml` in its central directory. */
+export const xlsx = () => {
+  const names = [
+    '[Content_Types].xml',
+    '_rels/.rels',
+    'xl/workbook.xml',
+    'xl/worksheets/sheet1.xml',
+  ];
+  return Buffer.concat([...names.map((n) => zipLocalEntry(n, '<xml/>')), zipCentral(names)]);
+};
+
+export const csv = () =>
+  Buffer.from('city,price,rooms\nLyon,1200.5,3\n"Zürich, CH",2100,2\n', 'utf8');
+
+export const json = () => Buffer.from(JSON.stringify({ rows: [{ a: 1 }, { a: 2 }] }), 'utf8');
+
+/** A Windows PE header (`MZ`), as an executable starts. */
+export const windowsExe = () =>
+  Buffer.concat([Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0x03, 0, 0, 0]), Buffer.alloc(120, 0)]);
+
+/** An ELF header, as a Linux executable starts. */
+export const elfBinary = () =>
+  Buffer.concat([
+    Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00]),
+    Buffer.alloc(120, 0),
+  ]);
