@@ -234,6 +234,35 @@ export class AnalysesRepository extends SqlRepository {
     });
   }
 
+  /**
+   * Deletes up to `batch` finished (completed or failed) analyses last changed before `cutoff`,
+   * with their file rows (run it in a unit of work): their ids, and the storage keys to remove.
+   */
+  async deleteFinishedBefore(
+    cutoff: Date,
+    batch: number,
+    tx: Tx,
+  ): Promise<{ ids: string[]; storageKeys: string[] }> {
+    return this.on({ tx }, async (m) => {
+      const ids = (
+        await queryRows<{ id: string }>(
+          m,
+          `SELECT id FROM data_analyses WHERE status IN ('completed', 'failed') AND updated_at < :cutoff
+           LIMIT ${Math.floor(batch)}`,
+          { cutoff },
+        )
+      ).map((r) => r.id);
+      if (ids.length === 0) return { ids, storageKeys: [] };
+      const files = await queryRows<{ storageKey: string }>(
+        m,
+        'DELETE FROM analysis_files WHERE analysis_id IN (:...ids) RETURNING storage_key AS "storageKey"',
+        { ids },
+      );
+      await execute(m, 'DELETE FROM data_analyses WHERE id IN (:...ids)', { ids });
+      return { ids, storageKeys: files.map((f) => f.storageKey) };
+    });
+  }
+
   /** Inserts the file row only while the analysis exists and is yours; null otherwise. */
   async insertFile(userId: string, file: NewAnalysisFile): Promise<AnalysisFileRow | null> {
     const { id, createdAt } = this.stamp();

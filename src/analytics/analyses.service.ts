@@ -4,6 +4,7 @@ import { CacheKeys } from '../cache/cache-keys';
 import { CacheService } from '../cache/cache.service';
 import { Clock } from '../common/clock/clock';
 import { CursorPageQueryDto, decodeCursor, Page, toPage } from '../common/pagination/pagination';
+import { deleteInBatches } from '../database/batched-delete';
 import { UnitOfWork } from '../database/unit-of-work';
 import { EntitiesService } from '../entities/entities.service';
 import { DATA_KINDS, FILE_TYPES } from '../storage/file-types';
@@ -18,6 +19,9 @@ import {
   toAnalysisResponse,
 } from './dto/analysis.response';
 import { assertJobTransition, isTerminal } from './job-status';
+
+/** Analyses per cleanup transaction (each with its file rows). */
+const CLEANUP_BATCH = 500;
 
 const notFound = () => new NotFoundException('Analysis not found');
 
@@ -119,6 +123,18 @@ export class AnalysesService {
     if (!keys) throw notFound();
     await this.cache.del(CacheKeys.analysisResult(id));
     for (const key of keys) await this.storage.remove(key);
+  }
+
+  /** Cleanup: finished analyses last changed before `cutoff`, in batches, with their stored files. */
+  deleteFinishedBefore(cutoff: Date): Promise<number> {
+    return deleteInBatches(CLEANUP_BATCH, async (limit) => {
+      const { ids, storageKeys } = await this.uow.run((tx) =>
+        this.repository.deleteFinishedBefore(cutoff, limit, tx),
+      );
+      await Promise.all(ids.map((id) => this.cache.del(CacheKeys.analysisResult(id))));
+      for (const key of storageKeys) await this.storage.remove(key);
+      return ids.length;
+    });
   }
 
   /** 404 unless the analysis exists and is yours (checked before an upload is read). */

@@ -7,7 +7,7 @@ import { MaintenanceService } from './maintenance.service';
 @Command({
   name: 'cleanup',
   description:
-    'Delete system logs, task logs and finished tool generations older than N days (in batches)',
+    'Delete system logs, task logs and finished tool generations and analyses older than N days (in batches)',
 })
 export class CleanupCommand extends CommandRunner {
   constructor(private readonly maintenance: MaintenanceService) {
@@ -22,7 +22,7 @@ export class CleanupCommand extends CommandRunner {
         (result.droppedPartitions.length
           ? ` (partitions dropped: ${result.droppedPartitions.join(', ')})`
           : '') +
-        `, ${result.deleted.taskLogs} task log lines, ${result.deleted.toolGenerations} tool generations\n`,
+        `, ${result.deleted.taskLogs} task log lines, ${result.deleted.toolGenerations} tool generations, ${result.deleted.analyses} analyses\n`,
     );
   }
 

@@ -5,6 +5,7 @@ import { TasksService } from '../tasks/tasks.service';
 import { CleanupResponse } from './dto/cleanup.dto';
 import { SystemLogService } from './system-log.service';
 import { ToolGenerationsService } from './tool-generations.service';
+import { AnalysesService } from './analyses.service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -19,6 +20,7 @@ export class MaintenanceService {
     private readonly systemLogs: SystemLogService,
     private readonly tasks: TasksService,
     private readonly toolGenerations: ToolGenerationsService,
+    private readonly analyses: AnalysesService,
     private readonly leads: LeadsService,
     private readonly clock: Clock,
   ) {}
@@ -30,6 +32,7 @@ export class MaintenanceService {
       systemLogs: logs.deleted,
       taskLogs: await this.tasks.deleteLogsBefore(cutoff),
       toolGenerations: await this.toolGenerations.deleteFinishedBefore(cutoff),
+      analyses: await this.analyses.deleteFinishedBefore(cutoff),
       resumesOfDeletedEntities: await this.leads.purgeResumesOfDeletedEntities(),
     };
     const result = {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SystemLogPartitions } from '../../src/analytics/system-log-partitions';
@@ -14,6 +14,7 @@ describe('maintenance cleanup', () => {
   let t: TestApp;
   let admin: Actor;
   let owner: Actor;
+  let uploads: string;
   let workerKey: string;
   // January 2026: its whole system_logs partition is older than the cutoff used below.
   const clock = new FixedClock(new Date('2026-01-10T12:00:00.000Z'));
@@ -48,6 +49,7 @@ describe('maintenance cleanup', () => {
   }
 
   beforeAll(async () => {
+    uploads = mkdtempSync(join(tmpdir(), 'cs-cleanup-uploads-'));
     t = await startTestApp({
       label: 'cleanup',
       clock,
@@ -56,6 +58,7 @@ describe('maintenance cleanup', () => {
         JWT_EXPIRES_IN: '3650d',
         SYSTEM_LOG_PARTITION_SECONDS: '0',
         TASK_LEASE_SWEEP_SECONDS: '0',
+        UPLOAD_DIR: uploads,
       },
     });
     await t.app.get(SystemLogPartitions).ensureAhead(); // January–March 2026 on PostgreSQL
@@ -70,6 +73,7 @@ describe('maintenance cleanup', () => {
   });
   afterAll(async () => {
     await t?.close();
+    rmSync(uploads, { recursive: true, force: true });
   });
 
   it('is for platform admins only and refuses bad ages with 400, deleting nothing', async () => {
@@ -111,6 +115,30 @@ describe('maintenance cleanup', () => {
       .set(bearer(owner))
       .send({ toolType: 'scraper', config: {} })
       .expect(201);
+    // A completed analysis with a stored file, and a pending one.
+    const analysis = (name: string) =>
+      t.http
+        .post('/v1/analyses')
+        .set(bearer(owner))
+        .send({ name, analysisType: 'summary', parameters: {} })
+        .expect(201);
+    const finished = await analysis('old finished');
+    await t.http
+      .post(`/v1/analyses/${finished.body.id}/files`)
+      .set(bearer(owner))
+      .attach('file', Buffer.from('a,b\n1,2\n'), { filename: 'd.csv', contentType: 'text/csv' })
+      .expect(201);
+    const [{ storageKey }] = await t.db.query(
+      `SELECT storage_key AS "storageKey" FROM analysis_files WHERE analysis_id = '${finished.body.id}'`,
+    );
+    const storedFile = join(uploads, storageKey as string);
+    expect(existsSync(storedFile)).toBe(true);
+    await t.http
+      .patch(`/v1/analyses/${finished.body.id}`)
+      .set(bearer(owner))
+      .send({ status: 'completed', result: { ok: true } })
+      .expect(200);
+    const unfinished = await analysis('old pending');
     await logs().flush();
 
     // 69 days later (20 March): new data that must survive a 30-day cleanup.
@@ -135,6 +163,7 @@ describe('maintenance cleanup', () => {
         systemLogs: oldEvents,
         taskLogs: 2,
         toolGenerations: 1,
+        analyses: 1,
         resumesOfDeletedEntities: 0,
       },
       droppedPartitions: testTarget === 'postgres' ? ['system_logs_2026_01'] : [],
@@ -150,6 +179,13 @@ describe('maintenance cleanup', () => {
     expect(lines).toEqual([{ message: 'new line', task_id: fresh }]);
     const left = await t.http.get('/v1/tool-generations').set(bearer(owner)).expect(200);
     expect(left.body.items.map((g: { id: string }) => g.id)).toEqual([pending.body.id]);
+    const analysesLeft = await t.http.get('/v1/analyses').set(bearer(owner)).expect(200);
+    expect(analysesLeft.body.items.map((a: { id: string }) => a.id)).toEqual([unfinished.body.id]);
+    await t.http.get(`/v1/analyses/${finished.body.id}`).set(bearer(owner)).expect(404);
+    expect(existsSync(storedFile)).toBe(false);
+    expect(
+      await n(`SELECT COUNT(*) AS n FROM analysis_files WHERE analysis_id = '${finished.body.id}'`),
+    ).toBe(0);
     if (testTarget === 'postgres') {
       const partitions = await t.db.query(
         `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -181,6 +217,7 @@ describe('maintenance cleanup', () => {
       systemLogs: 0,
       taskLogs: 0,
       toolGenerations: 0,
+      analyses: 0,
       resumesOfDeletedEntities: 0,
     });
   });
@@ -211,7 +248,7 @@ describe('maintenance cleanup', () => {
       const ok = cli(['cleanup', '--days', '3650']);
       expect(ok.status).toBe(0);
       expect(ok.stdout).toMatch(
-        /^Deleted before \S+: 0 system logs, 0 task log lines, 0 tool generations$/m,
+        /^Deleted before \S+: 0 system logs, 0 task log lines, 0 tool generations, 0 analyses$/m,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -18,13 +18,15 @@ export class CleanupDeletedCounts {
   taskLogs: number;
   /** Completed or failed tool generations. */
   toolGenerations: number;
+  /** Completed or failed analyses, with their files (rows and stored files). */
+  analyses: number;
   /** Resume files still kept under deleted entities, whatever their age (normally 0: deleting an entity purges them). */
   resumesOfDeletedEntities: number;
 }
 
 export class CleanupResponse {
   olderThanDays: number;
-  /** Everything created (logs) or last changed (generations) before this instant was deleted. */
+  /** Everything created (logs) or last changed (generations, analyses) before this instant was deleted. */
   cutoff: string;
   deleted: CleanupDeletedCounts;
   /** Monthly system_logs partitions dropped whole (PostgreSQL; always empty on SQLite). */
