@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { CursorPosition } from '../common/pagination/pagination';
-import { afterKeyset } from '../database/keyset';
+import { applyKeyset } from '../database/keyset';
 import { execute, fromJson, queryRows } from '../database/raw-sql';
 import { QueryOptions, SqlRepository, toDate } from '../database/sql-repository';
 import type { Tx } from '../database/unit-of-work';
@@ -164,10 +164,7 @@ export class AnalysesRepository extends SqlRepository {
     if (filters.status) qb.andWhere('a.status = :status', { status: filters.status });
     if (filters.analysisType)
       qb.andWhere('a.analysis_type = :analysisType', { analysisType: filters.analysisType });
-    afterKeyset(qb, 'a', cursor)
-      .orderBy('a.created_at', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .limit(limit + 1);
+    applyKeyset(qb, 'a', cursor, limit);
     return (await qb.getRawMany<Record<string, unknown>>()).map(toRow);
   }
 
@@ -292,10 +289,7 @@ export class AnalysesRepository extends SqlRepository {
       .from(AnalysisFile, 'f')
       .innerJoin(DataAnalysis, 'a', 'a.id = f.analysis_id')
       .where('f.analysis_id = :analysisId AND a.user_id = :userId', { analysisId, userId });
-    afterKeyset(qb, 'f', cursor)
-      .orderBy('f.created_at', 'DESC')
-      .addOrderBy('f.id', 'DESC')
-      .limit(limit + 1);
+    applyKeyset(qb, 'f', cursor, limit);
     return (await qb.getRawMany<Record<string, unknown>>()).map(toFileRow);
   }
 

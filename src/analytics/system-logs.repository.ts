@@ -5,7 +5,7 @@ import { Clock } from '../common/clock/clock';
 import type { SystemLogLevel } from '../common/observability/system-event-log';
 import { CursorPosition } from '../common/pagination/pagination';
 import { tryAdvisoryLock } from '../database/advisory-lock';
-import { afterKeyset } from '../database/keyset';
+import { applyKeyset } from '../database/keyset';
 import { likeContains } from '../database/like';
 import { execute, fromJson, queryRows } from '../database/raw-sql';
 import { toDate, SqlRepository } from '../database/sql-repository';
@@ -107,10 +107,7 @@ export class SystemLogsRepository extends SqlRepository {
     if (filters.q) {
       qb.andWhere(`lower(s.message) LIKE :q ESCAPE '\\'`, { q: likeContains(filters.q) });
     }
-    afterKeyset(qb, 's', cursor)
-      .orderBy('s.created_at', 'DESC')
-      .addOrderBy('s.id', 'DESC')
-      .limit(limit + 1);
+    applyKeyset(qb, 's', cursor, limit);
     const raws = await qb.getRawMany<Record<string, unknown>>();
     return raws.map((r) => ({
       id: String(r.id),

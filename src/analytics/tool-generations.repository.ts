@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { CursorPosition } from '../common/pagination/pagination';
-import { afterKeyset } from '../database/keyset';
+import { applyKeyset } from '../database/keyset';
 import { execute, fromJson, queryRows } from '../database/raw-sql';
 import { QueryOptions, SqlRepository, toDate } from '../database/sql-repository';
 import { JobStatus } from './job-status';
@@ -101,10 +101,7 @@ export class ToolGenerationsRepository extends SqlRepository {
       .where('g.user_id = :userId', { userId });
     if (filters.status) qb.andWhere('g.status = :status', { status: filters.status });
     if (filters.toolType) qb.andWhere('g.tool_type = :toolType', { toolType: filters.toolType });
-    afterKeyset(qb, 'g', cursor)
-      .orderBy('g.created_at', 'DESC')
-      .addOrderBy('g.id', 'DESC')
-      .limit(limit + 1);
+    applyKeyset(qb, 'g', cursor, limit);
     return (await qb.getRawMany<Record<string, unknown>>()).map(toRow);
   }
 
