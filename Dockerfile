@@ -17,4 +17,5 @@ COPY package.json ./
 RUN mkdir -p data/uploads && chown -R node:node data
 USER node
 EXPOSE 3000
-CMD ["node", "dist/src/main"]
+# The node flags are those of `npm start` (package.json; a unit test keeps the two equal).
+CMD ["node", "--max-semi-space-size=16", "dist/src/main"]

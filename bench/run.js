@@ -1336,8 +1336,12 @@ async function main() {
   const profile = flag('profile')
     ? ['--cpu-prof', `--cpu-prof-dir=${join(__dirname, 'results')}`]
     : [];
-  // --app-flags '--max-semi-space-size=8 …': extra node/V8 flags for the app, to try them under load.
-  const appFlags = (option('app-flags') ?? '').split(' ').filter(Boolean);
+  // The app runs with the node flags of `npm start` (package.json), so the bench measures what
+  // production runs; --app-flags '--max-semi-space-size=8 …' replaces them, to try others under load.
+  const startFlags = require('../package.json')
+    .scripts.start.split(' ')
+    .filter((a) => a.startsWith('--'));
+  const appFlags = option('app-flags')?.split(' ').filter(Boolean) ?? startFlags;
   const appArgs = [...probe, ...profile, ...appFlags, join(DIST, 'src', 'main.js')];
 
   const results = {
@@ -1369,6 +1373,7 @@ async function main() {
       redis: !!REDIS_URL,
       dbPool: PROD_POOL,
       node_env: 'production',
+      appNodeFlags: appFlags,
     },
     data: {},
     coldStartMs: {},
@@ -1480,7 +1485,7 @@ async function main() {
       const workers = os.availableParallelism();
       const cluster = await startServer(
         'cluster',
-        [...probe, join(DIST, 'src', 'cluster.js')],
+        [...probe, ...appFlags, join(DIST, 'src', 'cluster.js')],
         appEnv({ WEB_CONCURRENCY: String(workers) }),
         '/health/ready',
       );
