@@ -5,7 +5,9 @@
  * argv[2]; the result is printed as one JSON line on stdout.
  *
  * spec: { url, method, headers, body?, paths?: string[] (picked at random per request),
- *         uniqueEmail?: true (body.email made unique per request), connections, warmupSec, durationSec }
+ *         uniqueEmail?: true (body.email made unique per request),
+ *         refreshTokens?: string[] (POST /v1/auth/refresh chains: each request spends one token of
+ *         the pool and its answer puts the next one back), connections, warmupSec, durationSec }
  */
 const autocannon = require('autocannon');
 
@@ -14,8 +16,25 @@ const base = new URL(spec.url);
 let counter = 0;
 const tag = `${process.pid}-${Date.now().toString(36)}`;
 
+/**
+ * Refresh tokens are single-use: a pool, not a per-connection context (autocannon resets the
+ * context before every request of a one-request list). More tokens than connections, so a chain
+ * lost at the end of the warm-up does not starve the measured run.
+ */
+const refreshPool = spec.refreshTokens ? [...spec.refreshTokens] : null;
+
+function onResponse(status, body) {
+  if (!refreshPool || status !== 200) return;
+  try {
+    refreshPool.push(JSON.parse(body).refreshToken);
+  } catch {
+    /* not JSON: the chain ends */
+  }
+}
+
 function setupRequest(req) {
   const out = { ...req };
+  if (refreshPool) out.body = JSON.stringify({ refreshToken: refreshPool.shift() ?? 'exhausted' });
   if (spec.paths) out.path = spec.paths[Math.floor(Math.random() * spec.paths.length)];
   if (spec.uniqueEmail) {
     const body = { ...spec.body, email: `bench-${tag}-${counter++}@example.com` };
@@ -43,6 +62,7 @@ function run(durationSec) {
             },
             ...(spec.body ? { body: JSON.stringify(spec.body) } : {}),
             setupRequest,
+            onResponse,
           },
         ],
       },

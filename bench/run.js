@@ -935,8 +935,23 @@ async function tasksContext(app, db, user) {
 }
 
 /** Before each run of the claim scenario: pending tasks back to PENDING_TASKS (the runs consume them). */
-async function beforeRun(sc, db, userId) {
+async function beforeRun(sc, db, userId, server, conns) {
   if (sc.key === 'tasks claim') await ensurePendingTasks(db, userId, PENDING_TASKS);
+  if (sc.refreshChains) sc.refreshTokens = await refreshTokens(server, conns * 2);
+}
+
+/** `n` fresh sessions of the bench user: one refresh token each (spent by the refresh scenario). */
+async function refreshTokens(server, n) {
+  const tokens = [];
+  for (let i = 0; i < n; i++) {
+    const r = await httpJson('POST', `${server.url}/v1/auth/login`, {
+      login: USER.email,
+      password: USER.password,
+    });
+    if (r.status !== 200) throw new Error(`login failed: ${r.status} ${JSON.stringify(r.body)}`);
+    tokens.push(r.body.refreshToken);
+  }
+  return tokens;
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -1073,6 +1088,17 @@ function scenarios(ctx) {
       conns: [4],
       write: true,
     },
+    {
+      // Rotation: each request spends a refresh token and gets the next (one UPDATE + one INSERT).
+      name: 'refresh (rotation)',
+      key: 'refresh',
+      method: 'POST',
+      path: '/v1/auth/refresh',
+      refreshChains: true,
+      headers: { 'content-type': 'application/json' },
+      conns: [4],
+      write: true,
+    },
   ].filter((sc) => !ONLY || ONLY.has(sc.key || sc.name));
 }
 
@@ -1084,6 +1110,7 @@ function spec(sc, server, conns) {
     body: sc.body,
     paths: sc.paths,
     uniqueEmail: sc.uniqueEmail,
+    refreshTokens: sc.refreshTokens,
     connections: conns,
     warmupSec: WARMUP_SEC,
     durationSec: DURATION_SEC,
@@ -1473,7 +1500,7 @@ async function main() {
     results.scenarioOrder = list.map((sc) => sc.key || sc.name);
     for (const sc of list) {
       for (const conns of sc.conns || CONNS) {
-        await beforeRun(sc, db, user.userId);
+        await beforeRun(sc, db, user.userId, app, conns);
         await measure(results, sc, app, 'app', conns);
         if (sc.bare) await measure(results, sc, bare, 'bare', conns);
       }

@@ -50,7 +50,8 @@ describe('auth: register, login, me, tokens', () => {
           updatedAt: expect.any(String),
         },
         accessToken: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
-        expiresIn: 3600,
+        expiresIn: 900,
+        refreshToken: expect.stringMatching(/^[\w-]{43}$/),
       });
       expect(JSON.stringify(res.body)).not.toMatch(/password/i);
       const [row] = await t.db.query(
@@ -145,7 +146,7 @@ describe('auth: register, login, me, tokens', () => {
         .expect(200);
       expect(byEmail.body).toMatchObject({
         user: { id: bob.user.id, email: 'bob@example.test' },
-        expiresIn: 3600,
+        expiresIn: 900,
       });
       expect(byEmail.body.user.lastLoginAt).toBe(clock.now().toISOString());
       const byUsername = await t.http
@@ -267,7 +268,8 @@ describe('auth: register, login, me, tokens', () => {
 
     it('refuses tokens signed with another secret or another algorithm', async () => {
       const now = Math.floor(clock.now().getTime() / 1000);
-      const payload = { sub: dora.user.id, iat: now, exp: now + 600 };
+      const { sid } = JSON.parse(Buffer.from(dora.token.split('.')[1], 'base64url').toString());
+      const payload = { sub: dora.user.id, sid, iat: now, exp: now + 600 };
       const wrongSecret = sign(
         { alg: 'HS256', typ: 'JWT' },
         payload,
@@ -278,6 +280,10 @@ describe('auth: register, login, me, tokens', () => {
       await t.http.get('/v1/auth/me').set('Authorization', `Bearer ${hs512}`).expect(401);
       const good = sign({ alg: 'HS256', typ: 'JWT' }, payload, t.config.auth.jwtSecret);
       await t.http.get('/v1/auth/me').set('Authorization', `Bearer ${good}`).expect(200);
+      // Well signed, but without a session (as tokens issued before sessions existed): 401.
+      const { sid: _sid, ...sessionless } = payload;
+      const old = sign({ alg: 'HS256', typ: 'JWT' }, sessionless, t.config.auth.jwtSecret);
+      await t.http.get('/v1/auth/me').set('Authorization', `Bearer ${old}`).expect(401);
     });
 
     it('refuses a correctly signed token without exp', async () => {
@@ -309,28 +315,39 @@ describe('auth: register, login, me, tokens', () => {
     it('refuses an expired token', async () => {
       const user = await registerUser(t.http);
       await t.http.get('/v1/auth/me').set(user.auth).expect(200);
-      clock.advance(3_601_000);
+      clock.advance(901_000);
       await t.http.get('/v1/auth/me').set(user.auth).expect(401);
     });
 
-    it("refuses a deactivated user's existing token on the next request, and accepts it again after activation", async () => {
+    it("refuses a deactivated user's existing token on the next request; after activation a new sign-in works", async () => {
       const eve = await registerUser(t.http);
       const admin = await registerAdmin(t);
       await t.http.get('/v1/auth/me').set(eve.auth).expect(200); // now cached
       await t.http.post(`/v1/users/${eve.user.id}/deactivate`).set(admin.auth).expect(200);
       await t.http.get('/v1/auth/me').set(eve.auth).expect(401);
       await t.http.post(`/v1/users/${eve.user.id}/activate`).set(admin.auth).expect(200);
-      await t.http.get('/v1/auth/me').set(eve.auth).expect(200);
+      // Deactivation ended every session of the user: the old token stays refused.
+      await t.http.get('/v1/auth/me').set(eve.auth).expect(401);
+      const again = await t.http
+        .post('/v1/auth/login')
+        .send({ login: eve.user.email, password: eve.password })
+        .expect(200);
+      await t.http
+        .get('/v1/auth/me')
+        .set('Authorization', `Bearer ${again.body.accessToken}`)
+        .expect(200);
     });
   });
 });
 
-describe('auth: token lifetime from JWT_EXPIRES_IN', () => {
+describe('auth: token lifetime from ACCESS_TOKEN_TTL (or its older name JWT_EXPIRES_IN)', () => {
   it.each([
-    ['900', 900],
-    ['15m', 900],
-  ])('JWT_EXPIRES_IN=%s gives tokens that live %i seconds', async (value, seconds) => {
-    const t = await startTestApp({ label: 'jwtttl', env: { JWT_EXPIRES_IN: value } });
+    ['ACCESS_TOKEN_TTL', '600', 600],
+    ['ACCESS_TOKEN_TTL', '2h', 7200],
+    ['JWT_EXPIRES_IN', '900', 900],
+    ['JWT_EXPIRES_IN', '1h', 3600],
+  ])('%s=%s gives tokens that live %i seconds', async (name, value, seconds) => {
+    const t = await startTestApp({ label: 'jwtttl', env: { [name]: value } });
     try {
       const res = await t.http
         .post('/v1/auth/register')
@@ -366,6 +383,11 @@ describe('identity routes in the OpenAPI document', () => {
     // method, path, has a JSON body, authenticated
     ['post', '/v1/auth/register', true, false],
     ['post', '/v1/auth/login', true, false],
+    ['post', '/v1/auth/refresh', true, false],
+    ['post', '/v1/auth/logout', false, true],
+    ['post', '/v1/auth/logout-all', false, true],
+    ['get', '/v1/auth/sessions', false, true],
+    ['delete', '/v1/auth/sessions/{id}', false, true],
     ['get', '/v1/auth/me', false, true],
     ['get', '/v1/users', false, true],
     ['get', '/v1/users/{id}', false, true],

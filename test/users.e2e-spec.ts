@@ -191,7 +191,7 @@ describe('users: listing, profile, activation', () => {
   });
 
   describe('POST /v1/users/:id/activate|deactivate', () => {
-    it('lets an admin deactivate and re-activate a user', async () => {
+    it('lets an admin deactivate (ending every session) and re-activate a user', async () => {
       const dave = await registerUser(t.http);
       const off = await t.http
         .post(`/v1/users/${dave.user.id}/deactivate`)
@@ -204,7 +204,16 @@ describe('users: listing, profile, activation', () => {
         .set(admin.auth)
         .expect(200);
       expect(on.body.isActive).toBe(true);
-      await t.http.get('/v1/auth/me').set(dave.auth).expect(200);
+      // Deactivation ended dave's sessions; he signs in again.
+      await t.http.get('/v1/auth/me').set(dave.auth).expect(401);
+      const again = await t.http
+        .post('/v1/auth/login')
+        .send({ login: dave.user.email, password: dave.password })
+        .expect(200);
+      await t.http
+        .get('/v1/auth/me')
+        .set('Authorization', `Bearer ${again.body.accessToken}`)
+        .expect(200);
     });
 
     it('answers 409 to an admin deactivating themselves', async () => {

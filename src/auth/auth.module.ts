@@ -8,12 +8,16 @@ import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LoginBackoff } from './login-backoff';
+import { SessionPurge } from './session-purge';
+import { SessionsRepository } from './sessions.repository';
+import { SessionsService } from './sessions.service';
+import { UserSessions } from '../users/user-sessions';
 
-function toExpiresIn(value: string): string | number {
-  return /^\d+$/.test(value) ? Number(value) : value;
-}
-
-/** Register, login, me; provides the access guard's AccessTokenResolver app-wide (API keys: BillingModule). */
+/**
+ * Register, login, sessions (refresh, logout, list, revoke), me; provides UserSessions to the
+ * users module (password change, deactivation) and the access guard's AccessTokenResolver
+ * app-wide (API keys: BillingModule).
+ */
 @Global()
 @Module({
   imports: [
@@ -25,11 +29,8 @@ function toExpiresIn(value: string): string | number {
         // A KeyObject, not the string: jsonwebtoken first tries a string as a PEM public key and
         // throws, which made every verification cost ~0.5 ms instead of ~10 µs.
         secret: createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8')) as unknown as string,
-        // "3600" means seconds here; jsonwebtoken would read a digits-only string as milliseconds.
-        signOptions: {
-          algorithm: 'HS256',
-          expiresIn: toExpiresIn(config.auth.jwtExpiresIn) as never,
-        },
+        // A number: seconds (jsonwebtoken would read a digits-only string as milliseconds).
+        signOptions: { algorithm: 'HS256', expiresIn: config.auth.accessTokenTtlSeconds },
         verifyOptions: { algorithms: ['HS256'] },
       }),
     }),
@@ -38,8 +39,12 @@ function toExpiresIn(value: string): string | number {
   providers: [
     AuthService,
     LoginBackoff,
+    SessionsRepository,
+    SessionsService,
+    SessionPurge,
     { provide: AccessTokenResolver, useExisting: AuthService },
+    { provide: UserSessions, useExisting: SessionsService },
   ],
-  exports: [AuthService, AccessTokenResolver],
+  exports: [AuthService, AccessTokenResolver, UserSessions],
 })
 export class AuthModule {}

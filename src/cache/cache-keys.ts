@@ -13,6 +13,8 @@ export const CacheKeys = {
   crawl: (entityId: string, id: string) => `crawl:${entityId}:${id}`,
   /** An API key's credential (owner, scopes, expiry, revocation), by the SHA-256 of the key. */
   apiKey: (keyHash: string) => `api_key:${keyHash}`,
+  /** A sign-in's owner while it is live (SessionsService.ownerOf), dropped on revocation. */
+  session: (id: string) => `session:${id}`,
   /** Failed sign-ins of an account (hash of the login) or a client address (LoginBackoff). */
   loginFailures: (kind: 'account' | 'ip', id: string) => `login_failures:${kind}:${id}`,
 } as const;

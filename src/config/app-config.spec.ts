@@ -94,4 +94,27 @@ describe('TRUST_PROXY', () => {
     expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/99' })).toThrow(/TRUST_PROXY/);
     expect(() => loadConfig({ TRUST_PROXY: '999.1.1.1' })).toThrow(/TRUST_PROXY/);
   });
+
+  it('reads token lifetimes as durations: ACCESS_TOKEN_TTL, else JWT_EXPIRES_IN, else 15 min', () => {
+    const base = {
+      ACCESS_TOKEN_TTL: undefined,
+      JWT_EXPIRES_IN: undefined,
+      REFRESH_TOKEN_TTL: undefined,
+    };
+    expect(loadConfig(base).auth).toMatchObject({
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlSeconds: 30 * 86_400,
+    });
+    expect(loadConfig({ ...base, JWT_EXPIRES_IN: '1h' }).auth.accessTokenTtlSeconds).toBe(3600);
+    expect(
+      loadConfig({ ...base, ACCESS_TOKEN_TTL: '120', JWT_EXPIRES_IN: '1h' }).auth
+        .accessTokenTtlSeconds,
+    ).toBe(120);
+    expect(loadConfig({ ...base, REFRESH_TOKEN_TTL: '7d' }).auth.refreshTokenTtlSeconds).toBe(
+      7 * 86_400,
+    );
+    for (const bad of ['0', '15x', '-1m', '1.5h'])
+      expect(() => loadConfig({ ...base, REFRESH_TOKEN_TTL: bad })).toThrow(/REFRESH_TOKEN_TTL/);
+    expect(() => loadConfig({ ...base, ACCESS_TOKEN_TTL: '0' })).toThrow(/ACCESS_TOKEN_TTL/);
+  });
 });

@@ -60,7 +60,10 @@ export abstract class AppConfig {
   abstract readonly cache: { ttlSeconds: number; memoryMaxEntries: number };
   abstract readonly auth: {
     jwtSecret: string;
-    jwtExpiresIn: string;
+    /** ACCESS_TOKEN_TTL (or JWT_EXPIRES_IN), seconds. */
+    accessTokenTtlSeconds: number;
+    /** REFRESH_TOKEN_TTL, seconds; sliding. */
+    refreshTokenTtlSeconds: number;
     adminEmail?: string;
     adminPassword?: string;
     /** Failures allowed before LoginBackoff makes a key wait. */
@@ -126,6 +129,14 @@ function parseTrustProxy(raw: string): false | number | string[] {
     }
   }
   return list;
+}
+
+const DURATION_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** "900", "15m", "12h", "7d" (already validated) in seconds. */
+export function durationSeconds(value: string): number {
+  const unit = /[smhd]$/.test(value) ? value.slice(-1) : 's';
+  return Number.parseInt(value, 10) * DURATION_UNIT_SECONDS[unit];
 }
 
 /** `overrides` win over the environment; `defaults` only fill what the environment leaves unset. */
@@ -202,7 +213,8 @@ export function loadConfig(
     auth: {
       // Without a secret outside production, a random one per process: tokens die on restart.
       jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
-      jwtExpiresIn: env.JWT_EXPIRES_IN,
+      accessTokenTtlSeconds: durationSeconds(env.ACCESS_TOKEN_TTL ?? env.JWT_EXPIRES_IN ?? '15m'),
+      refreshTokenTtlSeconds: durationSeconds(env.REFRESH_TOKEN_TTL),
       adminEmail: env.ADMIN_EMAIL,
       adminPassword: env.ADMIN_PASSWORD,
       freeFailures: {

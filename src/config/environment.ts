@@ -28,6 +28,9 @@ const toBool = ({ value }: { value: unknown }) =>
       : value === false || value === 'false' || value === '0'
         ? false
         : value;
+const DURATION_FORMAT = /^[1-9]\d{0,9}[smhd]?$/;
+const DURATION_MESSAGE = 'must be seconds or a duration like 15m, 12h, 7d';
+
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 const ADDRESS = String.raw`(?:loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(?:/\d{1,3})?)`;
@@ -154,8 +157,19 @@ export class EnvironmentVariables {
   @MinLength(32, { message: 'must be at least 32 characters' })
   JWT_SECRET?: string;
 
-  @Matches(/^\d+[smhd]?$/, { message: 'must be seconds or a duration like 15m, 12h, 7d' })
-  JWT_EXPIRES_IN = '1h';
+  /** Access-token (JWT) lifetime; ACCESS_TOKEN_TTL wins over the older name JWT_EXPIRES_IN. */
+  @IsOptional()
+  @Matches(DURATION_FORMAT, { message: DURATION_MESSAGE })
+  ACCESS_TOKEN_TTL?: string;
+
+  /** Deprecated name of ACCESS_TOKEN_TTL, still honoured when ACCESS_TOKEN_TTL is unset. */
+  @IsOptional()
+  @Matches(DURATION_FORMAT, { message: DURATION_MESSAGE })
+  JWT_EXPIRES_IN?: string;
+
+  /** Refresh-token lifetime, sliding: every refresh starts it again. */
+  @Matches(DURATION_FORMAT, { message: DURATION_MESSAGE })
+  REFRESH_TOKEN_TTL = '30d';
 
   /** Failed sign-ins an account (a login string) is allowed before the back-off (1 s, 2 s, 4 s … 15 min) starts. */
   @Transform(toInt)

@@ -13,6 +13,7 @@ import { ApiConflictResponse, ApiTags } from '@nestjs/swagger';
 import { Admin, Authenticated, CurrentPrincipal, Principal } from '../common/auth/access';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { UpdateMeDto } from './dto/update-me.dto';
+import { UpdateMeResponse } from './dto/update-me.response';
 import { UserPageResponse, UserResponse } from './dto/user.response';
 import { UsersService } from './users.service';
 
@@ -28,15 +29,18 @@ export class UsersController {
     return this.users.list(query);
   }
 
-  /** Change your own names, username or password (the password needs currentPassword). */
+  /**
+   * Change your own names, username or password (the password needs currentPassword). A new
+   * password ends every other session of yours; this one continues with the returned `tokens`.
+   */
   @Patch('me')
   @Authenticated()
   @ApiConflictResponse({ description: 'The username is taken' })
   updateMe(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: UpdateMeDto,
-  ): Promise<UserResponse> {
-    return this.users.updateMe(principal.userId, dto);
+  ): Promise<UpdateMeResponse> {
+    return this.users.updateMe(principal, dto);
   }
 
   /** Yourself, or anyone for platform admins; other users answer 404. */

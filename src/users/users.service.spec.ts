@@ -69,6 +69,7 @@ describe('UsersService rules (repository stubbed)', () => {
   let hasher: CountingHasher;
   let cache: Map<string, unknown>;
   let service: UsersService;
+  let sessionCalls: string[];
 
   beforeEach(() => {
     store = fakeRepository();
@@ -87,7 +88,15 @@ describe('UsersService rules (repository stubbed)', () => {
       cacheService,
       new FixedClock(),
       new IdentityCache(cacheService),
+      {
+        revokeAll: async (id: string) => void sessionCalls.push(`revokeAll ${id}`),
+        keepOnly: async (id: string, sid?: string) => {
+          sessionCalls.push(`keepOnly ${id} ${sid}`);
+          return sid ? { accessToken: 'a', expiresIn: 900, refreshToken: 'r' } : null;
+        },
+      },
     );
+    sessionCalls = [];
   });
 
   it('lower-cases email and username and never stores the plain password', async () => {
@@ -131,17 +140,23 @@ describe('UsersService rules (repository stubbed)', () => {
 
   it('changes the password only with the right current password', async () => {
     const user = await service.create({ email: 'a@x.test', password: 'secret-password' });
-    await expect(service.updateMe(user.id, { password: 'new-password-1' })).rejects.toBeInstanceOf(
+    const me = { userId: user.id, isAdmin: false, via: 'jwt' as const, sessionId: 's1' };
+    await expect(service.updateMe(me, { password: 'new-password-1' })).rejects.toBeInstanceOf(
       BadRequestException,
     );
     await expect(
-      service.updateMe(user.id, { password: 'new-password-1', currentPassword: 'nope' }),
+      service.updateMe(me, { password: 'new-password-1', currentPassword: 'nope' }),
     ).rejects.toBeInstanceOf(BadRequestException);
-    await service.updateMe(user.id, {
+    expect(sessionCalls).toEqual([]);
+    const changed = await service.updateMe(me, {
       password: 'new-password-1',
       currentPassword: 'secret-password',
     });
     expect(store.rows.get(user.id)!.passwordHash).toBe('plain:new-password-1');
+    // Every other session ends; this one continues with fresh tokens.
+    expect(sessionCalls).toEqual([`keepOnly ${user.id} s1`]);
+    expect(changed.tokens).toEqual({ accessToken: 'a', expiresIn: 900, refreshToken: 'r' });
+    expect((await service.updateMe(me, { firstName: 'Ann' })).tokens).toBeUndefined();
   });
 
   it('drops the cached user on deactivation so the next lookup sees it', async () => {

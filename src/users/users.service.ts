@@ -12,10 +12,12 @@ import { Clock } from '../common/clock/clock';
 import { classifyDatabaseError } from '../database/database-errors';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { UpdateMeDto } from './dto/update-me.dto';
+import { UpdateMeResponse } from './dto/update-me.response';
 import { UserResponse } from './dto/user.response';
 import { IdentityCache } from './identity-cache';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
+import { UserSessions } from './user-sessions';
 import { UsersRepository } from './users.repository';
 
 export interface NewUser {
@@ -53,6 +55,7 @@ export class UsersService {
     private readonly cache: CacheService,
     private readonly clock: Clock,
     private readonly identityCache: IdentityCache,
+    private readonly sessions: UserSessions,
   ) {}
 
   /** The user as the API shows it, cached under `user:{id}`; null when missing. */
@@ -130,7 +133,12 @@ export class UsersService {
     await this.identityCache.drop(CacheKeys.user(id));
   }
 
-  async updateMe(id: string, dto: UpdateMeDto): Promise<UserResponse> {
+  /**
+   * A password change ends every other session of the user; the caller's session (if they
+   * used one, not an API key) continues with fresh tokens, returned as `tokens`.
+   */
+  async updateMe(principal: Principal, dto: UpdateMeDto): Promise<UpdateMeResponse> {
+    const id = principal.userId;
     const changes: Partial<User> = {};
     if (dto.firstName !== undefined) changes.firstName = dto.firstName;
     if (dto.lastName !== undefined) changes.lastName = dto.lastName;
@@ -157,15 +165,19 @@ export class UsersService {
       await this.identityCache.drop(CacheKeys.user(id));
       if (!found) throw new NotFoundException('User not found');
     }
+    const tokens = changes.passwordHash
+      ? await this.sessions.keepOnly(id, principal.sessionId)
+      : null;
     const user = await this.findView(id);
     if (!user) throw new NotFoundException('User not found');
-    return user;
+    return tokens ? { ...user, tokens } : user;
   }
 
   async setActive(id: string, active: boolean): Promise<UserResponse> {
     const found = await this.users.updateUser(id, { isActive: active });
     await this.identityCache.drop(CacheKeys.user(id));
     if (!found) throw new NotFoundException('User not found');
+    if (!active) await this.sessions.revokeAll(id);
     return (await this.findView(id))!;
   }
 
@@ -181,6 +193,8 @@ export class UsersService {
     if (outcome === 'last-admin') {
       throw new ConflictException('The last active platform admin cannot be deactivated');
     }
+    // Every session ends: reactivation needs a new sign-in.
+    await this.sessions.revokeAll(id);
     return (await this.findView(id))!;
   }
 
@@ -209,6 +223,8 @@ export class UsersService {
       passwordHash: await this.hasher.hash(password),
     });
     await this.identityCache.drop(CacheKeys.user(user.id));
+    // A password set from the command line: whoever held a session must sign in with it.
+    await this.sessions.revokeAll(user.id);
     return { user: (await this.findView(user.id))!, created: false };
   }
 

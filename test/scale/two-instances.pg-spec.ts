@@ -5,8 +5,8 @@ import { AppProcess, call, ensureBuilt, startAppProcess } from './app-process';
 /**
  * Two app processes (`node dist/src/main`) share one PostgreSQL database and one Redis key
  * prefix and nothing else, as two instances behind a load balancer do. A write through one
- * is seen through the other at once (no stale cached read), and the rate limit counts
- * requests across both.
+ * is seen through the other at once (no stale cached read, no revoked session still let in),
+ * and the rate limit counts requests across both.
  */
 const adminUrl = process.env.TEST_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL;
@@ -109,6 +109,34 @@ suite('two app instances on one PostgreSQL and one Redis', () => {
     expect((await call(instances.a.url, 'GET', '/v1/auth/me', { token: user.token })).status).toBe(
       401,
     );
+  });
+
+  it('refuses a session on the other instance right after a logout through one', async () => {
+    const r = await call(instances.a.url, 'POST', '/v1/auth/register', {
+      body: {
+        email: `logout-${randomBytes(3).toString('hex')}@example.com`,
+        password: 'correct horse battery',
+      },
+    });
+    expect(r.status).toBe(201);
+    const { accessToken, refreshToken } = r.body as { accessToken: string; refreshToken: string };
+    // Refreshed through B, then the new token cached on both.
+    const renewed = await call(instances.b.url, 'POST', '/v1/auth/refresh', {
+      body: { refreshToken },
+    });
+    expect(renewed.status).toBe(200);
+    const token = renewed.body.accessToken as string;
+    for (const base of [instances.a.url, instances.b.url])
+      expect((await call(base, 'GET', '/v1/auth/me', { token })).status).toBe(200);
+    expect((await call(instances.a.url, 'POST', '/v1/auth/logout', { token })).status).toBe(204);
+    expect((await call(instances.b.url, 'GET', '/v1/auth/me', { token })).status).toBe(401);
+    expect((await call(instances.b.url, 'GET', '/v1/auth/me', { token: accessToken })).status).toBe(
+      401,
+    );
+    const again = await call(instances.b.url, 'POST', '/v1/auth/refresh', {
+      body: { refreshToken: renewed.body.refreshToken },
+    });
+    expect(again.status).toBe(401);
   });
 
   it('counts the rate limit across both instances (429 with Retry-After on the instance that saw none of the requests)', async () => {

@@ -12,6 +12,8 @@ export interface TestUser {
     [key: string]: unknown;
   };
   token: string;
+  /** The session's refresh token (POST /v1/auth/refresh). */
+  refreshToken: string;
   password: string;
   auth: { Authorization: string };
 }
@@ -31,6 +33,7 @@ export async function registerUser(
   return {
     user: res.body.user,
     token: res.body.accessToken,
+    refreshToken: res.body.refreshToken,
     password: String(body.password),
     auth: { Authorization: `Bearer ${res.body.accessToken}` },
   };
@@ -53,6 +56,7 @@ export async function registerAdmin(
     ...registered,
     user: res.body.user,
     token: res.body.accessToken,
+    refreshToken: res.body.refreshToken,
     auth: { Authorization: `Bearer ${res.body.accessToken}` },
   };
 }

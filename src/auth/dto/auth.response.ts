@@ -1,14 +1,11 @@
 import { ROLES, Role } from '../../common/auth/access';
+import { SessionTokensResponse } from '../../users/dto/session-tokens.response';
 import { UserResponse } from '../../users/dto/user.response';
 import { ApiProperty } from '@nestjs/swagger';
 
-/** A new session: the bearer token and its lifetime. */
-export class AuthTokenResponse {
+/** A session (sign-in, registration or refresh): its tokens and the user. */
+export class AuthTokenResponse extends SessionTokensResponse {
   user: UserResponse;
-  /** JWT (HS256) for `Authorization: Bearer …`. */
-  accessToken: string;
-  /** Seconds until the token expires. */
-  expiresIn: number;
 }
 
 export class MyMembershipResponse {

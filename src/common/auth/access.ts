@@ -46,6 +46,8 @@ export interface Principal {
   /** API keys only: the scopes granted to the key. JWT callers have every scope. */
   scopes?: readonly Scope[];
   apiKeyId?: string;
+  /** JWT only: the session (sign-in) the access token belongs to (its `sid`). */
+  sessionId?: string;
 }
 
 /** The caller's membership in the entity named by the route's `:entityId`. */
