@@ -6,6 +6,7 @@ import { AuthService } from './auth.service';
 import { AuthTokenResponse, MeResponse } from './dto/auth.response';
 import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
+import { Idempotent } from '../common/idempotency/idempotent';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -14,6 +15,7 @@ export class AuthController {
 
   /** Create an account and sign in. */
   @Post('register')
+  @Idempotent()
   @Public()
   @ApiConflictResponse({ description: 'The email is already registered or the username is taken' })
   register(@Body() dto: RegisterDto, @Req() request: FastifyRequest): Promise<AuthTokenResponse> {

@@ -78,6 +78,12 @@ export abstract class AppConfig {
     /** How often expired task leases are swept; 0: never (tests call the sweep themselves). */
     leaseSweepSeconds: number;
   };
+  abstract readonly idempotency: {
+    /** IDEMPOTENCY_TTL_SECONDS: how long a stored response is replayed for its key. */
+    ttlSeconds: number;
+    /** IDEMPOTENCY_PURGE_SECONDS: how often expired keys are deleted; 0: never. */
+    purgeSeconds: number;
+  };
   abstract readonly analytics: {
     /** How often buffered API-call counters are added to usage_analytics. */
     usageFlushSeconds: number;
@@ -223,6 +229,10 @@ export function loadConfig(
     cluster: { workers: env.WEB_CONCURRENCY ?? null },
     billing: { lemonSqueezyWebhookSecret: env.LEMON_SQUEEZY_WEBHOOK_SECRET ?? null },
     tasks: { leaseSweepSeconds: env.TASK_LEASE_SWEEP_SECONDS },
+    idempotency: {
+      ttlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
+      purgeSeconds: env.IDEMPOTENCY_PURGE_SECONDS,
+    },
     analytics: {
       usageFlushSeconds: env.USAGE_FLUSH_SECONDS,
       partitionUpkeepSeconds: env.SYSTEM_LOG_PARTITION_SECONDS,

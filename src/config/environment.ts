@@ -330,6 +330,20 @@ export class EnvironmentVariables {
   @Max(300)
   USAGE_FLUSH_SECONDS = 5;
 
+  /** Seconds a stored response is replayed for its Idempotency-Key (default 24 h). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 86_400)
+  IDEMPOTENCY_TTL_SECONDS = 86_400;
+
+  /** Seconds between purges of expired idempotency keys; 0 turns the purge off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  IDEMPOTENCY_PURGE_SECONDS = 3600;
+
   /** Seconds between runs of the system_logs partition upkeep (PostgreSQL); 0 turns it off. */
   @Transform(toInt)
   @IsInt()
