@@ -7,6 +7,7 @@ import { ProblemFilter } from './common/errors/problem.filter';
 import { AppThrottlerGuard } from './common/http/throttler.guard';
 import { ThrottlingModule } from './common/http/throttling.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
+import { MetricsModule } from './common/metrics/metrics.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { SchedulingModule } from './common/scheduling/periodic-jobs';
 import { AppConfig } from './config/app-config';
@@ -37,6 +38,7 @@ export class AppModule {
         ThrottlingModule,
         SchedulingModule,
         IdempotencyModule,
+        MetricsModule,
         HealthModule,
         ...FEATURE_MODULES,
       ],

@@ -10,7 +10,9 @@ export type Access =
   | { kind: 'public' }
   | { kind: 'authenticated' }
   | { kind: 'admin' }
-  | { kind: 'tenant'; role: 'member' | 'admin' | 'owner' };
+  | { kind: 'tenant'; role: 'member' | 'admin' | 'owner' }
+  /** Operations routes (GET /metrics): only their own bearer token, never a user's credentials. */
+  | { kind: 'token'; token: string };
 
 export interface Schema {
   /** OpenAPI 3.1 may list several (`['string', 'null']`); resolve() keeps one and sets `nullable`. */

@@ -206,7 +206,8 @@ function derivedStatuses(
   const pathParams = params.filter((p) => p.in === 'path');
   if (op.requestBody || params.some((p) => p.in === 'path' || p.in === 'query'))
     statuses.add('400');
-  if (access === 'authenticated' || access === 'admin' || access === 'tenant') statuses.add('401');
+  if (access === 'authenticated' || access === 'admin' || access === 'tenant' || access === 'token')
+    statuses.add('401');
   if (access === 'admin' || access === 'tenant' || (access && op['x-scopes']?.length))
     statuses.add('403');
   if (access === 'tenant' || pathParams.length > 0) statuses.add('404');
