@@ -5,7 +5,9 @@
  * argv[2]; the result is printed as one JSON line on stdout.
  *
  * spec: { url, method, headers, body?, paths?: string[] (picked at random per request),
- *         uniqueEmail?: true (body.email made unique per request), connections, warmupSec, durationSec }
+ *         uniqueEmail?: true (body.email made unique per request),
+ *         uniqueIdempotencyKey?: true (a fresh Idempotency-Key header per request),
+ *         connections, warmupSec, durationSec }
  */
 const autocannon = require('autocannon');
 
@@ -20,6 +22,9 @@ function setupRequest(req) {
   if (spec.uniqueEmail) {
     const body = { ...spec.body, email: `bench-${tag}-${counter++}@example.com` };
     out.body = JSON.stringify(body);
+  }
+  if (spec.uniqueIdempotencyKey) {
+    out.headers = { ...req.headers, 'idempotency-key': `bench-${tag}-${counter++}` };
   }
   return out;
 }
