@@ -7,7 +7,9 @@
  * spec: { url, method, headers, body?, paths?: string[] (picked at random per request),
  *         uniqueEmail?: true (body.email made unique per request),
  *         refreshTokens?: string[] (POST /v1/auth/refresh chains: each request spends one token of
- *         the pool and its answer puts the next one back), connections, warmupSec, durationSec }
+ *         the pool and its answer puts the next one back),
+ *         uniqueIdempotencyKey?: true (a fresh Idempotency-Key header per request),
+ *         connections, warmupSec, durationSec }
  */
 const autocannon = require('autocannon');
 
@@ -39,6 +41,9 @@ function setupRequest(req) {
   if (spec.uniqueEmail) {
     const body = { ...spec.body, email: `bench-${tag}-${counter++}@example.com` };
     out.body = JSON.stringify(body);
+  }
+  if (spec.uniqueIdempotencyKey) {
+    out.headers = { ...req.headers, 'idempotency-key': `bench-${tag}-${counter++}` };
   }
   return out;
 }

@@ -970,6 +970,8 @@ function scenarios(ctx) {
       bare: true,
       target: true,
       cluster: true,
+      // Also against an app with METRICS_ENABLED=false: the cost of the metrics hooks.
+      metricsOff: true,
     },
     {
       name: 'leads first page',
@@ -1021,6 +1023,23 @@ function scenarios(ctx) {
       target: true,
       write: true,
       cluster: true,
+    },
+    {
+      // The same create with a fresh Idempotency-Key per request (claim + stored response).
+      name: 'lead create (Idempotency-Key)',
+      key: 'lead create idempotent',
+      method: 'POST',
+      path: `/v1/entities/${ctx.entities.writes}/leads`,
+      body: {
+        firstName: 'Bench',
+        lastName: 'Writer',
+        email: 'x@example.com',
+        notes: 'created by the bench',
+      },
+      uniqueEmail: true,
+      uniqueIdempotencyKey: true,
+      headers: auth,
+      write: true,
     },
     // Crawl data (issue 16), SQL adapter on PostgreSQL, 100k documents in the main entity. App
     // only: the bare server has no crawl routes. Targets: first page p99 < 30 ms and text search
@@ -1111,6 +1130,7 @@ function spec(sc, server, conns) {
     paths: sc.paths,
     uniqueEmail: sc.uniqueEmail,
     refreshTokens: sc.refreshTokens,
+    uniqueIdempotencyKey: sc.uniqueIdempotencyKey,
     connections: conns,
     warmupSec: WARMUP_SEC,
     durationSec: DURATION_SEC,
@@ -1166,6 +1186,27 @@ function evaluate(results) {
   const find = (scenario, server, conns) =>
     results.runs.find((r) => r.scenario === scenario && r.server === server && r.conns === conns);
   const checks = [];
+  // Issue 19: what Idempotency-Key and the metrics hooks cost (50 conns).
+  const plainCreate = find('lead create', 'app', 50);
+  const idempotentCreate = find('lead create idempotent', 'app', 50);
+  if (plainCreate && idempotentCreate) {
+    const ratio = idempotentCreate.reqPerSec / plainCreate.reqPerSec;
+    checks.push({
+      target: 'lead create with Idempotency-Key ≥ 0.8 × without (req/s, 50 conns)',
+      value: +ratio.toFixed(2),
+      met: ratio >= 0.8,
+    });
+  }
+  const metricsOn = find('lead by id', 'app', 50);
+  const metricsOff = find('lead by id', 'app-metrics-off', 50);
+  if (metricsOn && metricsOff) {
+    const ratio = metricsOn.reqPerSec / metricsOff.reqPerSec;
+    checks.push({
+      target: 'lead by id with metrics on ≥ 0.95 × metrics off (req/s, 50 conns)',
+      value: +ratio.toFixed(2),
+      met: ratio >= 0.95,
+    });
+  }
   for (const scenario of ['lead by id', 'leads first page', 'lead create']) {
     const a = find(scenario, 'app', 50);
     const b = find(scenario, 'bare', 50);
@@ -1418,6 +1459,8 @@ async function main() {
   const db = new Client({ connectionString: DATABASE_URL });
   await db.connect();
   let bare;
+  /** The app with METRICS_ENABLED=false, started for the first `metricsOff` scenario. */
+  let metricsOff;
   try {
     const user = await benchUser(app);
     const entities = await benchEntities(app, db, user);
@@ -1503,8 +1546,18 @@ async function main() {
         await beforeRun(sc, db, user.userId, app, conns);
         await measure(results, sc, app, 'app', conns);
         if (sc.bare) await measure(results, sc, bare, 'bare', conns);
+        if (sc.metricsOff) {
+          metricsOff ??= await startServer(
+            'app-metrics-off',
+            appArgs,
+            appEnv({ METRICS_ENABLED: 'false' }),
+            '/health/ready',
+          );
+          await measure(results, sc, metricsOff, 'app-metrics-off', conns);
+        }
       }
     }
+    await stopServer(metricsOff);
     await stopServer(bare);
     await stopServer(app);
 
@@ -1531,6 +1584,7 @@ async function main() {
     }
   } finally {
     await db.end().catch(() => undefined);
+    await stopServer(metricsOff);
     await stopServer(bare);
     await stopServer(app);
   }

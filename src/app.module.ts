@@ -6,6 +6,8 @@ import { Clock, ClockModule } from './common/clock/clock';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { AppThrottlerGuard } from './common/http/throttler.guard';
 import { ThrottlingModule } from './common/http/throttling.module';
+import { IdempotencyModule } from './common/idempotency/idempotency.module';
+import { MetricsModule } from './common/metrics/metrics.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { SchedulingModule } from './common/scheduling/periodic-jobs';
 import { AppConfig } from './config/app-config';
@@ -35,6 +37,8 @@ export class AppModule {
         AppCacheModule,
         ThrottlingModule,
         SchedulingModule,
+        IdempotencyModule,
+        MetricsModule,
         HealthModule,
         ...FEATURE_MODULES,
       ],

@@ -14,6 +14,7 @@ import { createValidationPipe } from './common/errors/validation-pipe';
 import { registerRequestLogging } from './common/logging/request-logging';
 import { rootLogger } from './common/logging/root-logger';
 import { registerJsonBodyParser } from './common/http/json-body.parser';
+import { AppMetrics } from './common/metrics/app-metrics';
 import { AppConfig } from './config/app-config';
 import { setupSwagger } from './swagger';
 
@@ -139,6 +140,7 @@ export async function createApp(
     done();
   });
   registerRequestLogging(fastify);
+  if (config.metrics.enabled) app.get(AppMetrics).instrument(fastify);
   if (config.http.corsOrigins) {
     app.enableCors({
       origin: config.http.corsOrigins === '*' ? true : config.http.corsOrigins,
@@ -153,7 +155,7 @@ export async function createApp(
   // the ProblemFilter through Nest's own Fastify error and not-found handlers.
 
   app.useGlobalPipes(createValidationPipe());
-  app.setGlobalPrefix('v1', { exclude: ['health', 'health/live', 'health/ready'] });
+  app.setGlobalPrefix('v1', { exclude: ['health', 'health/live', 'health/ready', 'metrics'] });
   if (config.docs.enabled) setupSwagger(app);
   await app.init();
   return app;

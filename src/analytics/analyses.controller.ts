@@ -42,6 +42,7 @@ import {
   AnalysisPageResponse,
   AnalysisResponse,
 } from './dto/analysis.response';
+import { Idempotent } from '../common/idempotency/idempotent';
 
 const NOT_YOURS = 'No such analysis of yours';
 
@@ -56,6 +57,7 @@ export class AnalysesController {
 
   /** Starts an analysis (pending). */
   @Post()
+  @Idempotent()
   @Authenticated()
   @ApiCreatedResponse({ type: AnalysisResponse })
   @ApiBadRequestResponse({ description: 'Invalid name, analysisType, parameters or entityId' })
@@ -121,6 +123,7 @@ export class AnalysesController {
 
   /** Uploads a file (multipart field `file`): CSV, JSON, XLSX or PDF, decided from its content. */
   @Post(':id/files')
+  @Idempotent()
   @Authenticated()
   @ApiConsumes('multipart/form-data')
   @ApiBody({

@@ -27,6 +27,7 @@ import {
 } from './dto/tool-generation.dto';
 import { ToolGenerationPageResponse, ToolGenerationResponse } from './dto/tool-generation.response';
 import { ToolGenerationsService } from './tool-generations.service';
+import { Idempotent } from '../common/idempotency/idempotent';
 
 const NOT_YOURS = 'No such tool generation of yours';
 
@@ -38,6 +39,7 @@ export class ToolGenerationsController {
 
   /** Starts a tool generation (pending). */
   @Post()
+  @Idempotent()
   @Authenticated()
   @ApiCreatedResponse({ type: ToolGenerationResponse })
   @ApiBadRequestResponse({ description: 'Invalid toolType or config' })

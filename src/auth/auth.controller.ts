@@ -23,6 +23,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, Principal, Public } from '../common/auth/access';
+import { Idempotent } from '../common/idempotency/idempotent';
 import { CursorPageQueryDto } from '../common/pagination/pagination';
 import { AuthService } from './auth.service';
 import { AuthTokenResponse, MeResponse } from './dto/auth.response';
@@ -46,6 +47,7 @@ export class AuthController {
 
   /** Create an account and sign in (a new session). */
   @Post('register')
+  @Idempotent()
   @Public()
   @ApiConflictResponse({ description: 'The email is already registered or the username is taken' })
   register(@Body() dto: RegisterDto, @Req() request: FastifyRequest): Promise<AuthTokenResponse> {

@@ -23,6 +23,7 @@ import { CursorPageQueryDto } from '../common/pagination/pagination';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyPageResponse, CreatedApiKeyResponse } from './dto/api-key.response';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
+import { Idempotent } from '../common/idempotency/idempotent';
 
 /** Your API keys (`Authorization: Bearer ck_…` or `X-API-Key: ck_…`). Managed with a session, not with a key. */
 @ApiTags('api-keys')
@@ -32,6 +33,7 @@ export class ApiKeysController {
 
   /** Creates a key with the given scopes; the full key is in this answer only. */
   @Post()
+  @Idempotent()
   @Authenticated()
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
   @ApiBadRequestResponse({

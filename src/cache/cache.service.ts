@@ -30,6 +30,12 @@ export interface CacheLookupCounts {
   misses: number;
 }
 
+/** The same lookups by tier: a memory miss falls through to Redis (when set), whose miss is the loader's. */
+export interface CacheTierCounts {
+  memory: CacheLookupCounts;
+  redis: CacheLookupCounts | null;
+}
+
 /**
  * get/set/del/wrap/delByPrefix over two tiers: an in-process LRU, and Redis (via Keyv) when
  * REDIS_URL is set. Redis failures never fail a call: they are logged once per outage and
@@ -52,7 +58,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   private redisHealthy = false;
   private outageLogged = false;
   private readonly inflight = new Map<string, Promise<unknown>>();
-  private readonly lookups: CacheLookupCounts = { hits: 0, misses: 0 };
+  private readonly lookups = { memoryHits: 0, redisHits: 0, misses: 0 };
 
   constructor(config: AppConfig) {
     this.defaultTtlMs = config.cache.ttlSeconds * 1000;
@@ -152,24 +158,34 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
    * from either tier.
    */
   lookupCounts(): CacheLookupCounts {
-    return { ...this.lookups };
+    const { memoryHits, redisHits, misses } = this.lookups;
+    return { hits: memoryHits + redisHits, misses };
+  }
+
+  /** lookupCounts by tier (the /metrics cache counters). */
+  tierCounts(): CacheTierCounts {
+    const { memoryHits, redisHits, misses } = this.lookups;
+    return {
+      memory: { hits: memoryHits, misses: redisHits + misses },
+      redis: this.redis ? { hits: redisHits, misses } : null,
+    };
   }
 
   async get<T>(key: string): Promise<T | undefined> {
-    const value = await this.lookup<T>(key);
-    if (value === undefined) this.lookups.misses++;
-    else this.lookups.hits++;
-    return value;
-  }
-
-  private async lookup<T>(key: string): Promise<T | undefined> {
     const local = await this.memory.get<T>(key);
-    if (local !== undefined || !this.redis) return local;
-    const shared = await this.tryRedis(() => this.redis!.get<T>(this.epochKey(key)));
-    if (shared !== undefined && shared !== null) {
-      await this.memory.set(key, deepFreeze(shared), MEMORY_TIER_MAX_TTL_MS);
-      return shared;
+    if (local !== undefined) {
+      this.lookups.memoryHits++;
+      return local;
     }
+    if (this.redis) {
+      const shared = await this.tryRedis(() => this.redis!.get<T>(this.epochKey(key)));
+      if (shared !== undefined && shared !== null) {
+        this.lookups.redisHits++;
+        await this.memory.set(key, deepFreeze(shared), MEMORY_TIER_MAX_TTL_MS);
+        return shared;
+      }
+    }
+    this.lookups.misses++;
     return undefined;
   }
 

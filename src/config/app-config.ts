@@ -81,6 +81,20 @@ export abstract class AppConfig {
     /** How often expired task leases are swept; 0: never (tests call the sweep themselves). */
     leaseSweepSeconds: number;
   };
+  abstract readonly metrics: {
+    /** METRICS_ENABLED: collect request metrics (the hooks) at all. */
+    enabled: boolean;
+    /** METRICS_TOKEN: bearer token of GET /metrics; null: /metrics answers 401 on the API port. */
+    token: string | null;
+    /** METRICS_PORT: also serve /metrics, without a token, on 127.0.0.1:<port>; null: not. */
+    port: number | null;
+  };
+  abstract readonly idempotency: {
+    /** IDEMPOTENCY_TTL_SECONDS: how long a stored response is replayed for its key. */
+    ttlSeconds: number;
+    /** IDEMPOTENCY_PURGE_SECONDS: how often expired keys are deleted; 0: never. */
+    purgeSeconds: number;
+  };
   abstract readonly analytics: {
     /** How often buffered API-call counters are added to usage_analytics. */
     usageFlushSeconds: number;
@@ -235,6 +249,15 @@ export function loadConfig(
     cluster: { workers: env.WEB_CONCURRENCY ?? null },
     billing: { lemonSqueezyWebhookSecret: env.LEMON_SQUEEZY_WEBHOOK_SECRET ?? null },
     tasks: { leaseSweepSeconds: env.TASK_LEASE_SWEEP_SECONDS },
+    metrics: {
+      enabled: env.METRICS_ENABLED,
+      token: env.METRICS_TOKEN ?? null,
+      port: env.METRICS_PORT ?? null,
+    },
+    idempotency: {
+      ttlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
+      purgeSeconds: env.IDEMPOTENCY_PURGE_SECONDS,
+    },
     analytics: {
       usageFlushSeconds: env.USAGE_FLUSH_SECONDS,
       partitionUpkeepSeconds: env.SYSTEM_LOG_PARTITION_SECONDS,

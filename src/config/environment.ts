@@ -344,6 +344,41 @@ export class EnvironmentVariables {
   @Max(300)
   USAGE_FLUSH_SECONDS = 5;
 
+  /** Collect Prometheus request metrics (GET /metrics). Off: no per-request hook at all. */
+  @Transform(toBool)
+  @IsBoolean()
+  METRICS_ENABLED = true;
+
+  /** Bearer token that opens GET /metrics on the API port; unset: 401 there. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  @MaxLength(256)
+  METRICS_TOKEN?: string;
+
+  /** Also serve /metrics (no token) on 127.0.0.1:<this port>, for a local scraper or sidecar. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  METRICS_PORT?: number;
+
+  /** Seconds a stored response is replayed for its Idempotency-Key (default 24 h). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 86_400)
+  IDEMPOTENCY_TTL_SECONDS = 86_400;
+
+  /** Seconds between purges of expired idempotency keys; 0 turns the purge off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  IDEMPOTENCY_PURGE_SECONDS = 3600;
+
   /** Seconds between runs of the system_logs partition upkeep (PostgreSQL); 0 turns it off. */
   @Transform(toInt)
   @IsInt()
@@ -365,7 +400,7 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
     const key = ['isInt', 'isBoolean', 'isString', 'isIn', 'matches'].find((k) => k in constraints);
     const why = (key ? constraints[key] : Object.values(constraints)[0]) ?? 'is invalid';
     const shown = why.startsWith(first.property) ? why : `${first.property} ${why}`;
-    const secret = /SECRET|PASSWORD/.test(first.property);
+    const secret = /SECRET|PASSWORD|TOKEN/.test(first.property);
     const got = secret ? '' : ` (got ${JSON.stringify(first.value)})`;
     throw new ConfigError(`Invalid configuration: ${shown}${got}`);
   }

@@ -30,6 +30,7 @@ import { CrawlPageResponse, CrawlResponse, CrawlStatsResponse } from './dto/craw
 import { CreateCrawlDto } from './dto/create-crawl.dto';
 import { ListCrawlsQueryDto } from './dto/list-crawls.query.dto';
 import { UpdateCrawlDto } from './dto/update-crawl.dto';
+import { Idempotent } from '../common/idempotency/idempotent';
 
 /** A UUID in any case, handed on lower-cased (MongoDB and SQLite compare ids as text). */
 const crawlId = () => new ParseUUIDPipe();
@@ -50,6 +51,7 @@ export class CrawlController {
 
   /** Registers a website to crawl: a new pending document, its URL normalised. */
   @Post()
+  @Idempotent()
   @TenantRole('member')
   @Scopes('crawls:write')
   @ApiCreatedResponse({ type: CrawlResponse })

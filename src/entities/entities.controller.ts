@@ -33,6 +33,7 @@ import { UpdateEntityDto } from './dto/update-entity.dto';
 import { UpdateMemberDto } from './dto/update-member.dto';
 import { EntitiesService } from './entities.service';
 import { InvitationsService } from './invitations.service';
+import { Idempotent } from '../common/idempotency/idempotent';
 
 @ApiTags('entities')
 @Controller('entities')
@@ -44,6 +45,7 @@ export class EntitiesController {
 
   /** Create an organisation; you become its owner. */
   @Post()
+  @Idempotent()
   @Authenticated()
   create(
     @CurrentPrincipal() principal: Principal,
@@ -101,6 +103,7 @@ export class EntitiesController {
    * member on accepting (POST /v1/invitations/{id}/accept). Inviting again renews it.
    */
   @Post(':entityId/members')
+  @Idempotent()
   @HttpCode(202)
   @TenantRole('admin')
   @ApiAcceptedResponse({ type: InvitationResponse, description: 'The invitation is pending' })

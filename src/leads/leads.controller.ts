@@ -45,6 +45,7 @@ import { ListLeadsQueryDto, RecentLeadsQueryDto } from './dto/list-leads.query.d
 import { UpdateLeadDto } from './dto/update-lead.dto';
 import { ApiLeadForm, RESUME_FORM } from './lead-form';
 import { LeadsService } from './leads.service';
+import { Idempotent } from '../common/idempotency/idempotent';
 
 /**
  * Tenant lead routes: every route needs a membership in `:entityId` (DELETE needs admin); API keys
@@ -61,6 +62,7 @@ export class LeadsController {
 
   /** Creates a lead from JSON, or from multipart/form-data with an optional `resume` file. */
   @Post()
+  @Idempotent()
   @TenantRole('member')
   @Scopes('leads:write')
   @ApiConsumes('application/json', 'multipart/form-data')

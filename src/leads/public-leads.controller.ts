@@ -16,6 +16,7 @@ import { StorageService } from '../storage/storage.service';
 import { PublicLeadResponse } from './dto/lead.response';
 import { ApiLeadForm, RESUME_FORM } from './lead-form';
 import { LeadsService } from './leads.service';
+import { Idempotent } from '../common/idempotency/idempotent';
 
 /** The public intake form: no credentials, multipart with a required resume, 5 requests a minute per IP. */
 @ApiTags('leads')
@@ -28,6 +29,7 @@ export class PublicLeadsController {
 
   /** Submits a lead with its resume through the public intake form of an active entity. */
   @Post()
+  @Idempotent()
   @Public()
   @Throttle({ default: { limit: 5, ttl: 60_000 } })
   @ApiConsumes('multipart/form-data')

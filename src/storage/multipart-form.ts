@@ -1,6 +1,7 @@
 import type {} from '@fastify/multipart';
 import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
+import { multipartDigest, recordBodyDigest } from '../common/idempotency/body-digest';
 import { FileKind } from './file-types';
 import { StoredFile, StorageService } from './storage.service';
 
@@ -36,6 +37,7 @@ export async function readMultipartForm(
   }
   const fields: Record<string, string> = Object.create(null);
   let file: StoredFile | null = null;
+  let filename = '';
   try {
     // preservePath: see the client's name as sent, so a path in it is refused rather than silently cut.
     for await (const part of request.parts({ preservePath: true })) {
@@ -56,6 +58,7 @@ export async function readMultipartForm(
           part.file.resume();
           continue;
         }
+        filename = part.filename;
         file = await storage.store(part.file, {
           prefix: options.prefix,
           kinds: options.kinds,
@@ -71,6 +74,8 @@ export async function readMultipartForm(
         fields[part.fieldname] = String(part.value);
       }
     }
+    const sent = file ? [{ field: options.fileField, filename, sha256: file.sha256 }] : [];
+    recordBodyDigest(request, multipartDigest({ ...fields }, sent));
     return { fields: { ...fields }, file };
   } catch (error) {
     if (file) await storage.remove(file.key);

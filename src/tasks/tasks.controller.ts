@@ -39,6 +39,7 @@ import {
   WriteTaskLogsDto,
 } from './dto/worker.dto';
 import { TasksService } from './tasks.service';
+import { Idempotent } from '../common/idempotency/idempotent';
 
 const ILLEGAL = 'Illegal state change (the problem carries `currentStatus`)';
 const NOT_HOLDER =
@@ -57,6 +58,7 @@ export class TasksController {
 
   /** Creates a pending task (402 when no compute units are left, 409 at the plan's concurrency cap). */
   @Post()
+  @Idempotent()
   @Authenticated()
   @Scopes('tasks:write')
   @ApiCreatedResponse({ type: TaskResponse })

@@ -20,6 +20,8 @@ import { startTestApp, TestApp } from '../support/test-app';
 jest.setTimeout(300_000);
 
 const ROLES = ['member', 'admin', 'owner'] as const;
+/** The value of each bearer token that token-only routes (`x-access: {kind: 'token'}`) take. */
+const OPERATIONS_TOKENS: Record<string, string> = { metrics: 'access-matrix-metrics-token' };
 
 describe('access matrix over every operation of the OpenAPI document', () => {
   let t: TestApp;
@@ -28,7 +30,10 @@ describe('access matrix over every operation of the OpenAPI document', () => {
   let baseline: Record<string, number>;
 
   beforeAll(async () => {
-    t = await startTestApp({ label: 'access', env: ADMIN_ENV });
+    t = await startTestApp({
+      label: 'access',
+      env: { ...ADMIN_ENV, METRICS_TOKEN: OPERATIONS_TOKENS.metrics },
+    });
     w = await buildWorld(t);
     const doc = await t.http.get('/docs-json').expect(200);
     ops = listOperations(doc.body);
@@ -196,7 +201,11 @@ describe('access matrix over every operation of the OpenAPI document', () => {
   it('lets callers with enough access through the guard on every read route', async () => {
     const failures: string[] = [];
     const reads = ops.filter(
-      (op) => op.method === 'get' && op.access && op.access.kind !== 'public',
+      (op) =>
+        op.method === 'get' &&
+        op.access &&
+        op.access.kind !== 'public' &&
+        op.access.kind !== 'token',
     );
     for (const op of reads) {
       const access = op.access!;
@@ -227,6 +236,23 @@ describe('access matrix over every operation of the OpenAPI document', () => {
         if (deniedByGuard || res.status >= 500)
           failures.push(`[${who}] ${op.label}: ${res.status} ${res.text.slice(0, 160)}`);
       }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('answers 401 to every user, platform admins included, on token-only routes, and 200 to their token', async () => {
+    const tokenOps = ops.filter((op) => op.access?.kind === 'token');
+    // GET /metrics: never under the API's access rules by accident.
+    expect(tokenOps.map((op) => op.label)).toEqual(['GET /metrics']);
+    const failures = [
+      ...(await expectEvery(tokenOps, bearer(w.admin.token), 401)).map((f) => `[admin] ${f}`),
+      ...(await expectEvery(tokenOps, bearer(w.owner.token), 401)).map((f) => `[owner] ${f}`),
+      ...(await expectEvery(tokenOps, { 'x-health-token': 'x'.repeat(20) }, 401)),
+    ];
+    for (const op of tokenOps) {
+      const token = OPERATIONS_TOKENS[(op.access as { token: string }).token];
+      const res = await call(op, bearer(token));
+      if (res.status !== 200) failures.push(`[token] ${op.label}: ${res.status}`);
     }
     expect(failures).toEqual([]);
   });

@@ -195,6 +195,49 @@ describe('hostile input on every operation of the OpenAPI document', () => {
     expect(sent).toBeGreaterThan(0);
   });
 
+  it('refuses a malformed Idempotency-Key with 400 on every route that takes one, a valid body notwithstanding', async () => {
+    const idempotent = ops.filter((op) =>
+      op.headerParams.some((p) => p.name === 'Idempotency-Key'),
+    );
+    expect(idempotent.length).toBeGreaterThanOrEqual(10);
+    const failures: string[] = [];
+    let ip = 0;
+    for (const op of idempotent) {
+      for (const [name, key] of [
+        ['empty', ''],
+        ['256 characters', 'k'.repeat(256)],
+        ['non-ASCII', 'clé-é'],
+        ['a tab', 'a\tb'],
+      ]) {
+        const actor = actorFor(op);
+        const res = await t.app
+          .getHttpAdapter()
+          .getInstance()
+          .inject({
+            method: 'POST',
+            url: buildPath(op, world.entityId),
+            // Public intake is throttled per address: each request comes from its own.
+            remoteAddress: `10.78.${Math.floor(++ip / 250)}.${ip % 250}`,
+            headers: {
+              ...(actor ? { authorization: `Bearer ${actor.token}` } : {}),
+              'content-type': 'application/json',
+              'idempotency-key': key,
+            },
+            payload: json(op.body ? validBody(op) : {}),
+          });
+        const why =
+          rejection({
+            status: res.statusCode,
+            contentType: String(res.headers['content-type'] ?? ''),
+            body: res.body,
+          }) ?? (res.statusCode !== 400 ? `status ${res.statusCode}` : null);
+        if (why) failures.push(`${op.label} — key ${name}: ${why} ${res.body.slice(0, 200)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(await rowCounts(t.db)).toEqual(baseline);
+  });
+
   it('refuses 100,000-key bodies at once with a small problem, and caps the errors of 900 unknown keys', async () => {
     const wide = (n: number, prefix = 'k') =>
       json(Object.fromEntries(Array.from({ length: n }, (_, i) => [prefix + i.toString(36), 1])));

@@ -10,7 +10,9 @@ export type Access =
   | { kind: 'public' }
   | { kind: 'authenticated' }
   | { kind: 'admin' }
-  | { kind: 'tenant'; role: 'member' | 'admin' | 'owner' };
+  | { kind: 'tenant'; role: 'member' | 'admin' | 'owner' }
+  /** Operations routes (GET /metrics): only their own bearer token, never a user's credentials. */
+  | { kind: 'token'; token: string };
 
 export interface Schema {
   /** OpenAPI 3.1 may list several (`['string', 'null']`); resolve() keeps one and sets `nullable`. */
@@ -58,6 +60,8 @@ export interface Operation {
   /** Every {name} in the path template, documented or not. */
   pathNames: string[];
   queryParams: Parameter[];
+  /** Documented request headers (Idempotency-Key on @Idempotent() routes). */
+  headerParams: Parameter[];
   /** Resolved JSON body schema, when the operation takes a JSON body. */
   body: Schema | undefined;
   /** Content types the operation documents for its body (json, multipart…). */
@@ -160,6 +164,7 @@ export function listOperations(doc: OpenApiDocument): Operation[] {
         ],
         pathNames: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
         queryParams: params.filter((p) => p.in === 'query'),
+        headerParams: params.filter((p) => p.in === 'header'),
         body: jsonType ? resolve(content[jsonType].schema) : undefined,
         multipart: content['multipart/form-data']
           ? resolve(content['multipart/form-data'].schema)

@@ -17,6 +17,7 @@ import { FastifyRequest } from 'fastify';
 import {
   Access,
   ACCESS_KEY,
+  BearerToken,
   AuthenticatedRequest,
   NAMED_TOKEN_HEADER,
   NamedToken,
@@ -52,12 +53,15 @@ export class AccessGuard implements CanActivate, OnModuleInit {
   }
 
   private carriesToken(request: FastifyRequest, name: NamedToken): boolean {
-    const expected = this.namedToken(name);
-    const given = request.headers[NAMED_TOKEN_HEADER];
-    if (!expected || typeof given !== 'string') return false;
-    const a = createHash('sha256').update(given).digest();
-    const b = createHash('sha256').update(expected).digest();
-    return timingSafeEqual(a, b);
+    return sameSecret(request.headers[NAMED_TOKEN_HEADER], this.namedToken(name));
+  }
+
+  private carriesBearer(request: FastifyRequest, name: BearerToken): boolean {
+    const expected = name === 'metrics' ? (this.config?.metrics.token ?? null) : null;
+    const header = request.headers.authorization;
+    const given =
+      typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
+    return sameSecret(given, expected);
   }
 
   /** A @TenantRole route must name its entity `:entityId`: anything else stops the app at start. */
@@ -90,6 +94,10 @@ export class AccessGuard implements CanActivate, OnModuleInit {
     if (access.kind === 'public') return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
+    if (access.kind === 'token') {
+      if (this.carriesBearer(request, access.token)) return true;
+      throw new UnauthorizedException('This route needs its bearer token');
+    }
     if (access.kind === 'admin' && access.token && this.carriesToken(request, access.token))
       return true;
     const principal = await this.authenticate(request);
@@ -144,4 +152,12 @@ export class AccessGuard implements CanActivate, OnModuleInit {
     if (!principal) throw new UnauthorizedException('Invalid or expired credentials');
     return principal;
   }
+}
+
+/** Constant-time comparison of a presented secret with the configured one (false when either is missing). */
+function sameSecret(given: unknown, expected: string | null): boolean {
+  if (!expected || typeof given !== 'string') return false;
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
 }

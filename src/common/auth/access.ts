@@ -62,7 +62,12 @@ export type Access =
   | { kind: 'authenticated' }
   /** `token`: also open to a request carrying that named token (see AccessGuard.namedTokens). */
   | { kind: 'admin'; token?: NamedToken }
-  | { kind: 'tenant'; role: Role };
+  | { kind: 'tenant'; role: Role }
+  /** Only `Authorization: Bearer <that token>` (never a user's JWT or API key): operations routes. */
+  | { kind: 'token'; token: BearerToken };
+
+/** Bearer tokens of operations routes, by name; their values come from AppConfig. */
+export type BearerToken = 'metrics';
 
 /** Tokens a route may accept instead of an admin, by name; their values come from AppConfig. */
 export type NamedToken = 'health-details';
@@ -109,6 +114,17 @@ export const TenantRole = (role: Role = 'member') =>
     docs401,
     ApiForbiddenResponse({ description: `Needs the ${role} role in this entity` }),
     ApiNotFoundResponse({ description: 'No such entity, or not a member of it' }),
+  );
+
+/**
+ * Only a request carrying the named bearer token (GET /metrics: METRICS_TOKEN); 401 to anyone
+ * else, users and platform admins included, and to everyone while the token is not set.
+ */
+export const BearerTokenOnly = (token: BearerToken) =>
+  applyDecorators(
+    declare({ kind: 'token', token }),
+    ApiBearerAuth('bearer'),
+    ApiUnauthorizedResponse({ description: 'The token is missing or wrong, or not configured' }),
   );
 
 /** API keys must carry every listed scope (JWT callers always pass). */

@@ -47,6 +47,7 @@ interface Operation extends Json {
   security?: Array<Record<string, string[]>>;
   'x-access'?: { kind: string; role?: string };
   'x-scopes'?: string[];
+  'x-idempotent'?: boolean;
 }
 
 export const PROBLEM_SCHEMA = 'ProblemDetails';
@@ -125,6 +126,7 @@ export function completeOpenApiDocument<T extends object>(
       for (const media of Object.values((op.requestBody?.content ?? {}) as Record<string, Json>))
         if (media.schema) toJsonSchema2020(media.schema as Schema);
       op.responses = op.responses ?? {};
+      if (op['x-idempotent']) documentIdempotency(op);
       for (const status of derivedStatuses(path, op, facts, options)) {
         op.responses[status] = op.responses[status] ?? {};
       }
@@ -147,6 +149,50 @@ export function completeOpenApiDocument<T extends object>(
   return document;
 }
 
+const IN_FLIGHT = 'or a request with the same Idempotency-Key is still in flight (Retry-After)';
+
+/**
+ * @Idempotent() routes (`x-idempotent`): the optional Idempotency-Key header, 409 while a request
+ * with the key is in flight, 422 when the key was used with another request, and the
+ * `Idempotent-Replayed` header on a replayed success (README, "Idempotency").
+ */
+function documentIdempotency(op: Operation): void {
+  op.parameters = [
+    ...(op.parameters ?? []),
+    {
+      in: 'header',
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        'Makes the request safe to retry: the first response is stored and replayed for the same key and request (24 h)',
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7e]+$' },
+    } as { in: string; name: string; schema?: Schema },
+  ];
+  const responses = op.responses!;
+  const conflict = responses['409'] ?? {};
+  const said = typeof conflict.description === 'string' ? conflict.description : '';
+  responses['409'] = {
+    ...conflict,
+    description: said
+      ? `${said}, ${IN_FLIGHT}`
+      : 'A request with the same Idempotency-Key is still in flight (Retry-After)',
+    headers: { ...RETRY_AFTER, ...(conflict.headers as Json | undefined) },
+  };
+  responses['422'] = responses['422'] ?? {
+    description: 'This Idempotency-Key was already used with a different request',
+  };
+  for (const [status, response] of Object.entries(responses)) {
+    if (!/^2/.test(status)) continue;
+    response.headers = {
+      'Idempotent-Replayed': {
+        description: '`true` when this is the stored response of an earlier request with the key',
+        schema: { type: 'string', enum: ['true'] },
+      },
+      ...(response.headers as Json | undefined),
+    };
+  }
+}
+
 /** The error statuses the route can answer, from what it declares. */
 function derivedStatuses(
   path: string,
@@ -160,7 +206,8 @@ function derivedStatuses(
   const pathParams = params.filter((p) => p.in === 'path');
   if (op.requestBody || params.some((p) => p.in === 'path' || p.in === 'query'))
     statuses.add('400');
-  if (access === 'authenticated' || access === 'admin' || access === 'tenant') statuses.add('401');
+  if (access === 'authenticated' || access === 'admin' || access === 'tenant' || access === 'token')
+    statuses.add('401');
   if (access === 'admin' || access === 'tenant' || (access && op['x-scopes']?.length))
     statuses.add('403');
   if (access === 'tenant' || pathParams.length > 0) statuses.add('404');

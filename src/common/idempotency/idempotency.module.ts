@@ -1,0 +1,56 @@
+import { Injectable, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { Clock } from '../clock/clock';
+import { PeriodicJobProvider, PeriodicJobs } from '../scheduling/periodic-jobs';
+import { AppConfig } from '../../config/app-config';
+import { tryAdvisoryLock } from '../../database/advisory-lock';
+import { deleteInBatches } from '../../database/batched-delete';
+import { UnitOfWork } from '../../database/unit-of-work';
+import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { IdempotencyRepository } from './idempotency.repository';
+
+export const IDEMPOTENCY_PURGE_JOB = 'idempotency-purge';
+const PURGE_BATCH = 1000;
+
+/**
+ * Deletes expired idempotency keys every IDEMPOTENCY_PURGE_SECONDS (0: never), one instance at
+ * a time (advisory lock). Expired keys are already treated as absent when a request meets one;
+ * the purge only keeps the table small.
+ */
+@Injectable()
+export class IdempotencyPurge extends PeriodicJobProvider {
+  constructor(
+    jobs: PeriodicJobs,
+    config: AppConfig,
+    private readonly repository: IdempotencyRepository,
+    private readonly uow: UnitOfWork,
+    private readonly clock: Clock,
+  ) {
+    super(jobs, {
+      name: IDEMPOTENCY_PURGE_JOB,
+      everySeconds: config.idempotency.purgeSeconds,
+      run: () => this.purgeExpired(),
+    });
+  }
+
+  /** How many keys it deleted; null when another instance holds the lock. */
+  async purgeExpired(): Promise<number | null> {
+    const now = this.clock.now();
+    return this.uow.run(async (tx) => {
+      if (!(await tryAdvisoryLock(tx, IDEMPOTENCY_PURGE_JOB))) return null;
+      return deleteInBatches(PURGE_BATCH, (limit) =>
+        this.repository.purgeExpiredBatch(now, limit, tx),
+      );
+    });
+  }
+}
+
+/** Idempotency-Key for every route that declares @Idempotent() (README, "Idempotency"). */
+@Module({
+  providers: [
+    IdempotencyRepository,
+    IdempotencyPurge,
+    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+  ],
+})
+export class IdempotencyModule {}
