@@ -13,6 +13,7 @@ import { answerClientError, sendProblem } from './common/errors/problem.filter';
 import { createValidationPipe } from './common/errors/validation-pipe';
 import { registerRequestLogging } from './common/logging/request-logging';
 import { rootLogger } from './common/logging/root-logger';
+import { registerConditionalGet } from './common/http/etag';
 import { registerJsonBodyParser } from './common/http/json-body.parser';
 import { AppConfig } from './config/app-config';
 import { setupSwagger } from './swagger';
@@ -139,6 +140,7 @@ export async function createApp(
     done();
   });
   registerRequestLogging(fastify);
+  registerConditionalGet(fastify);
   if (config.http.corsOrigins) {
     app.enableCors({
       origin: config.http.corsOrigins === '*' ? true : config.http.corsOrigins,

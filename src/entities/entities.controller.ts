@@ -19,6 +19,7 @@ import {
   TenantContext,
   TenantRole,
 } from '../common/auth/access';
+import { IfMatch, VersionCondition, Versioned } from '../common/http/etag';
 import { CursorPageQueryDto } from '../common/pagination/pagination';
 import { InviteMemberDto } from './dto/invite-member.dto';
 import { InvitationPageResponse, InvitationResponse } from './dto/invitation.response';
@@ -65,6 +66,7 @@ export class EntitiesController {
   /** One organisation you belong to, with your role. */
   @Get(':entityId')
   @TenantRole('member')
+  @Versioned('entity', 'entityId')
   findOne(@Tenant() tenant: TenantContext): Promise<EntityResponse> {
     return this.entities.get(tenant);
   }
@@ -72,17 +74,26 @@ export class EntitiesController {
   /** Rename or change the slug (admin+). */
   @Patch(':entityId')
   @TenantRole('admin')
+  @Versioned('entity', 'entityId')
   @ApiConflictResponse({ description: 'The slug is taken' })
-  update(@Tenant() tenant: TenantContext, @Body() dto: UpdateEntityDto): Promise<EntityResponse> {
-    return this.entities.update(tenant, dto);
+  update(
+    @Tenant() tenant: TenantContext,
+    @Body() dto: UpdateEntityDto,
+    @IfMatch() expected: VersionCondition,
+  ): Promise<EntityResponse> {
+    return this.entities.update(tenant, dto, expected);
   }
 
   /** Delete (owner). Soft: the organisation and its data answer 404 from now on. */
   @Delete(':entityId')
   @HttpCode(204)
   @TenantRole('owner')
-  async remove(@Tenant() tenant: TenantContext): Promise<void> {
-    await this.entities.remove(tenant);
+  @Versioned('entity', 'entityId')
+  async remove(
+    @Tenant() tenant: TenantContext,
+    @IfMatch() expected: VersionCondition,
+  ): Promise<void> {
+    await this.entities.remove(tenant, expected);
   }
 
   /** The members of the organisation with their roles, newest first. */

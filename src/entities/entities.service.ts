@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { Role, roleAtLeast, TenantContext } from '../common/auth/access';
 import { MembershipResolver } from '../common/auth/access-ports';
+import { assertVersion, StaleVersion, VersionCondition } from '../common/http/etag';
 import { CursorPageQueryDto, Page } from '../common/pagination/pagination';
 import { CacheKeys } from '../cache/cache-keys';
 import { CacheService } from '../cache/cache.service';
@@ -62,6 +63,7 @@ function toEntityResponse(entity: OrgEntity, role: Role): EntityResponse {
     name: entity.name,
     slug: entity.slug,
     role,
+    version: entity.version,
     createdAt: new Date(entity.createdAt).toISOString(),
     updatedAt: new Date(entity.updatedAt).toISOString(),
   };
@@ -151,7 +153,12 @@ export class EntitiesService implements MembershipResolver {
     return toEntityResponse(entity, tenant.role);
   }
 
-  async update(tenant: TenantContext, dto: UpdateEntityDto): Promise<EntityResponse> {
+  /** Name and slug; with an If-Match condition only onto a version it names (else StaleVersion → 412). */
+  async update(
+    tenant: TenantContext,
+    dto: UpdateEntityDto,
+    expected?: VersionCondition,
+  ): Promise<EntityResponse> {
     const changes: Partial<OrgEntity> = {};
     if (dto.name !== undefined) changes.name = dto.name;
     if (dto.slug !== undefined) {
@@ -160,11 +167,21 @@ export class EntitiesService implements MembershipResolver {
       changes.slug = dto.slug;
     }
     if (Object.keys(changes).length > 0) {
-      const found = await this.entities.updateActive(tenant.entityId, changes);
-      if (!found) throw new NotFoundException('Entity not found');
+      const found = await this.entities.updateActive(tenant.entityId, changes, expected);
+      if (!found) await this.throwWhyUnchanged(tenant.entityId, expected);
       if (changes.name !== undefined) await this.forgetEntity(tenant.entityId);
+      return this.get(tenant);
     }
-    return this.get(tenant);
+    const current = await this.get(tenant);
+    assertVersion(expected, current.version);
+    return current;
+  }
+
+  /** After a conditional write matched nothing: 404 when the entity is gone, else 412. */
+  private async throwWhyUnchanged(entityId: string, expected: VersionCondition): Promise<never> {
+    const current = await this.entities.findActiveById(entityId);
+    if (!current || expected === undefined) throw new NotFoundException('Entity not found');
+    throw new StaleVersion(current.version);
   }
 
   /**
@@ -172,10 +189,10 @@ export class EntitiesService implements MembershipResolver {
    * removal hooks then purge what must not outlive it (resumes). A failing hook is logged,
    * not thrown: the entity is gone, and the cleanup sweep (`forEachDeletedEntity`) retries.
    */
-  async remove(tenant: TenantContext): Promise<void> {
-    const found = await this.entities.deactivate(tenant.entityId);
+  async remove(tenant: TenantContext, expected?: VersionCondition): Promise<void> {
+    const found = await this.entities.deactivate(tenant.entityId, expected);
+    if (!found) await this.throwWhyUnchanged(tenant.entityId, expected);
     await this.forgetEntity(tenant.entityId);
-    if (!found) throw new NotFoundException('Entity not found');
     for (const hook of this.removalHooks) {
       await hook(tenant.entityId).catch((error: Error) =>
         this.log.warn(`purge after deleting entity ${tenant.entityId} failed: ${error.message}`),

@@ -8,6 +8,8 @@ export class EntityResponse {
   slug: string;
   @ApiProperty({ enum: ROLES })
   role: Role;
+  /** Bumped by every write of the organisation; its `ETag` is made from it. */
+  version: number;
   /** ISO 8601 */
   createdAt: string;
   /** ISO 8601 */
