@@ -78,6 +78,35 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
       },
       patch: (i) => ({ name: `Renamed ${i}` }),
     },
+    {
+      name: 'crawl',
+      field: 'companyName',
+      who: () => owner,
+      async create() {
+        seq++;
+        const res = await t.http
+          .post(`/v1/entities/${entityId}/crawls`)
+          .set(owner.auth)
+          .send({ websiteUrl: `https://site-${seq}.example.com/` })
+          .expect(201);
+        return { url: `/v1/entities/${entityId}/crawls/${res.body.id}` };
+      },
+      patch: (i) => ({ companyName: `Company ${i}` }),
+    },
+    {
+      name: 'analysis',
+      field: 'result',
+      who: () => owner,
+      async create() {
+        const res = await t.http
+          .post('/v1/analyses')
+          .set(owner.auth)
+          .send({ name: 'Prices', analysisType: 'summary', parameters: { column: 'price' } })
+          .expect(201);
+        return { url: `/v1/analyses/${res.body.id}` };
+      },
+      patch: (i) => ({ status: 'processing', result: { attempt: i } }),
+    },
   ];
 
   describe.each(cases)('$name', (c) => {
@@ -169,6 +198,57 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
       expect(refused.headers.etag).toBe(now.etag);
       await t.http.delete(url).set(c.who().auth).set('If-Match', now.etag).expect(204);
       await get().expect(404);
+    });
+  });
+
+  describe('task (state-change POST)', () => {
+    const config = {
+      targetUrl: 'https://example.com/products',
+      containerSelector: '.product',
+      fields: { title: { type: 'text', selector: 'h2' } },
+    };
+    const newTask = async () => {
+      const res = await t.http
+        .post('/v1/tasks')
+        .set(owner.auth)
+        .send({ name: 'Scrape', config })
+        .expect(201);
+      return `/v1/tasks/${res.body.id}`;
+    };
+
+    it('GET answers an ETag and 304 on If-None-Match; cancel with a stale If-Match → 412, with the current one → 200', async () => {
+      const url = await newTask();
+      const first = await t.http.get(url).set(owner.auth).expect(200);
+      expect(first.headers.etag).toMatch(STRONG_TAG);
+      await t.http.get(url).set(owner.auth).set('If-None-Match', first.headers.etag).expect(304);
+      const stale = await t.http
+        .post(`${url}/cancel`)
+        .set(owner.auth)
+        .set(
+          'If-Match',
+          first.headers.etag.replace(/-(\d+)"$/, (_, v) => `-${Number(v) + 1}"`),
+        );
+      expect(stale.status).toBe(412);
+      expect(stale.headers.etag).toBe(first.headers.etag);
+      expect((await t.http.get(url).set(owner.auth).expect(200)).body.status).toBe('pending');
+      const cancelled = await t.http
+        .post(`${url}/cancel`)
+        .set(owner.auth)
+        .set('If-Match', first.headers.etag)
+        .expect(200);
+      expect(cancelled.body.status).toBe('cancelled');
+      expect(cancelled.headers.etag).not.toBe(first.headers.etag);
+    });
+
+    it('ten concurrent cancels with one If-Match → one 200, nine 412', async () => {
+      const url = await newTask();
+      const { headers } = await t.http.get(url).set(owner.auth).expect(200);
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          t.http.post(`${url}/cancel`).set(owner.auth).set('If-Match', headers.etag),
+        ),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array(9).fill(412)]);
     });
   });
 });
