@@ -1,4 +1,4 @@
-import { createEntity, registerUser, TestUser } from './support/identity';
+import { addMember, createEntity, registerUser, TestUser } from './support/identity';
 import { startTestApp, TestApp } from './support/test-app';
 
 const PROBLEM = /^application\/problem\+json/;
@@ -11,7 +11,8 @@ const STRONG_TAG = /^"[^"]+"$/;
  */
 interface VersionedCase {
   name: string;
-  create(): Promise<{ url: string; patchUrl?: string; deleteUrl?: string }>;
+  /** `url` serves GET and DELETE, `patchUrl` (default `url`) the PATCH; no DELETE when they differ. */
+  create(): Promise<{ url: string; patchUrl?: string }>;
   patch(i: number): Record<string, unknown>;
   /** The field the PATCH changes, read back from the GET answer. */
   field: string;
@@ -25,6 +26,7 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
   let owner: TestUser;
   let entityId: string;
   let seq = 0;
+  let self: TestUser;
 
   beforeAll(async () => {
     t = await startTestApp({ label: 'concurrency' });
@@ -79,6 +81,16 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
       patch: (i) => ({ name: `Renamed ${i}` }),
     },
     {
+      name: 'user (GET /users/{id}, PATCH /users/me)',
+      field: 'firstName',
+      who: () => self,
+      async create() {
+        self = await registerUser(t.http);
+        return { url: `/v1/users/${self.user.id}`, patchUrl: '/v1/users/me' };
+      },
+      patch: (i) => ({ firstName: `Name ${i}` }),
+    },
+    {
       name: 'crawl',
       field: 'companyName',
       who: () => owner,
@@ -111,15 +123,20 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
 
   describe.each(cases)('$name', (c) => {
     let url: string;
+    let patchUrl: string;
+    let deleteUrl: string | null;
 
     beforeEach(async () => {
-      ({ url } = await c.create());
+      const made = await c.create();
+      url = made.url;
+      patchUrl = made.patchUrl ?? made.url;
+      deleteUrl = made.patchUrl ? null : made.url;
     });
 
     const get = (headers: Record<string, string> = {}) =>
       t.http.get(url).set(c.who().auth).set(headers);
     const patch = (body: Record<string, unknown>, ifMatch?: string) => {
-      const req = t.http.patch(url).set(c.who().auth);
+      const req = t.http.patch(patchUrl).set(c.who().auth);
       return (ifMatch ? req.set('If-Match', ifMatch) : req).send(body);
     };
 
@@ -189,6 +206,7 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
     });
 
     it('DELETE with a stale If-Match → 412 and the resource stays; with the current one → 204', async () => {
+      if (!deleteUrl) return; // no DELETE route (users)
       const { headers } = await get().expect(200);
       await patch(c.patch(7)).expect(200);
       const refused = await t.http.delete(url).set(c.who().auth).set('If-Match', headers.etag);
@@ -198,6 +216,50 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
       expect(refused.headers.etag).toBe(now.etag);
       await t.http.delete(url).set(c.who().auth).set('If-Match', now.etag).expect(204);
       await get().expect(404);
+    });
+  });
+
+  describe('membership (role PATCH and DELETE of a member)', () => {
+    it('PATCH with If-Match → 200 and a new ETag; stale → 412 with the current one; DELETE stale → 412, then 204', async () => {
+      const org = await createEntity(t.http, owner);
+      const member = await registerUser(t.http);
+      await addMember(t.http, owner, org, member, 'member');
+      const members = await t.http.get(`/v1/entities/${org}/members`).set(owner.auth).expect(200);
+      const row = members.body.items.find((m: { userId: string }) => m.userId === member.user.id);
+      const path = `/v1/entities/${org}/members/${member.user.id}`;
+      const tag = `"member-${org}-${member.user.id}-${row.version}"`;
+      const changed = await t.http
+        .patch(path)
+        .set(owner.auth)
+        .set('If-Match', tag)
+        .send({ role: 'admin' })
+        .expect(200);
+      expect(changed.body.version).toBe(row.version + 1);
+      expect(changed.headers.etag).toBe(`"member-${org}-${member.user.id}-${row.version + 1}"`);
+      const stale = await t.http
+        .patch(path)
+        .set(owner.auth)
+        .set('If-Match', tag)
+        .send({ role: 'member' });
+      expect(stale.status).toBe(412);
+      expect(stale.headers.etag).toBe(changed.headers.etag);
+      const answers = await Promise.all(
+        // admin → member five times at once with one tag: one applies, four find another version.
+        Array.from({ length: 5 }, () =>
+          t.http
+            .patch(path)
+            .set(owner.auth)
+            .set('If-Match', changed.headers.etag)
+            .send({ role: 'member' }),
+        ),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 412, 412, 412, 412]);
+      const refused = await t.http.delete(path).set(owner.auth).set('If-Match', tag);
+      expect(refused.status).toBe(412);
+      const now = await t.http.get(`/v1/entities/${org}/members`).set(owner.auth).expect(200);
+      expect(now.body.items.map((m: { userId: string }) => m.userId)).toContain(member.user.id);
+      const current = answers.find((a) => a.status === 200)!.headers.etag;
+      await t.http.delete(path).set(owner.auth).set('If-Match', current).expect(204);
     });
   });
 

@@ -147,24 +147,28 @@ export class EntitiesController {
   /** Change a member's role (admin+; owners are changed, and made, only by owners; the last owner stays). */
   @Patch(':entityId/members/:userId')
   @TenantRole('admin')
+  @Versioned('member', 'entityId', 'userId')
   @ApiConflictResponse({ description: 'The last owner cannot be demoted' })
   changeRole(
     @Param('userId', ParseUUIDPipe) userId: string,
     @Tenant() tenant: TenantContext,
     @Body() dto: UpdateMemberDto,
+    @IfMatch() expected: VersionCondition,
   ): Promise<MemberResponse> {
-    return this.entities.changeRole(tenant, userId.toLowerCase(), dto.role);
+    return this.entities.changeRole(tenant, userId.toLowerCase(), dto.role, expected);
   }
 
   /** Remove a member (admin+, owners only by owners) or leave yourself; the last owner cannot go. */
   @Delete(':entityId/members/:userId')
   @HttpCode(204)
   @TenantRole('member')
+  @Versioned('member', 'entityId', 'userId')
   @ApiConflictResponse({ description: 'The last owner cannot be removed' })
   async removeMember(
     @Param('userId', ParseUUIDPipe) userId: string,
     @Tenant() tenant: TenantContext,
+    @IfMatch() expected: VersionCondition,
   ): Promise<void> {
-    await this.entities.removeMember(tenant, userId.toLowerCase());
+    await this.entities.removeMember(tenant, userId.toLowerCase(), expected);
   }
 }

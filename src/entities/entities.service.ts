@@ -77,6 +77,7 @@ function toMemberResponse(m: Membership): MemberResponse {
     firstName: m.user!.firstName ?? null,
     lastName: m.user!.lastName ?? null,
     role: m.role,
+    version: m.version,
     joinedAt: new Date(m.createdAt).toISOString(),
   };
 }
@@ -256,16 +257,28 @@ export class EntitiesService implements MembershipResolver {
     return this.getMember(entityId, user.id);
   }
 
-  async changeRole(tenant: TenantContext, userId: string, role: Role): Promise<MemberResponse> {
+  async changeRole(
+    tenant: TenantContext,
+    userId: string,
+    role: Role,
+    expected?: VersionCondition,
+  ): Promise<MemberResponse> {
     const target = await this.memberships.findMember(tenant.entityId, userId);
     if (!target) throw new NotFoundException('Member not found');
     if (!canManageMember(tenant.role, target.role, role)) {
       throw new ForbiddenException('Only an owner may grant the owner role or change an owner');
     }
+    assertVersion(expected, target.version);
     if (target.role !== role) {
-      const outcome = await this.memberships.changeRole(tenant.entityId, userId, target.role, role);
+      const outcome = await this.memberships.changeRole(
+        tenant.entityId,
+        userId,
+        target.role,
+        role,
+        expected,
+      );
       await this.forgetMembership(userId, tenant.entityId);
-      this.raiseFor(outcome, 'demote');
+      await this.raiseFor(outcome, 'demote', tenant.entityId, userId);
       this.memberEvent(tenant, 'member role changed', {
         memberId: userId,
         from: target.role,
@@ -276,7 +289,11 @@ export class EntitiesService implements MembershipResolver {
   }
 
   /** Admin+ removes others (owners only by an owner); anyone may leave. */
-  async removeMember(tenant: TenantContext, userId: string): Promise<void> {
+  async removeMember(
+    tenant: TenantContext,
+    userId: string,
+    expected?: VersionCondition,
+  ): Promise<void> {
     const target = await this.memberships.findMember(tenant.entityId, userId);
     if (!target) throw new NotFoundException('Member not found');
     if (userId !== tenant.userId && !canManageMember(tenant.role, target.role, null)) {
@@ -286,9 +303,10 @@ export class EntitiesService implements MembershipResolver {
           : 'Removing members needs the admin role',
       );
     }
-    const outcome = await this.memberships.remove(tenant.entityId, userId, target.role);
+    assertVersion(expected, target.version);
+    const outcome = await this.memberships.remove(tenant.entityId, userId, target.role, expected);
     await this.forgetMembership(userId, tenant.entityId);
-    this.raiseFor(outcome, 'remove');
+    await this.raiseFor(outcome, 'remove', tenant.entityId, userId);
     this.memberEvent(tenant, userId === tenant.userId ? 'member left' : 'member removed', {
       memberId: userId,
       role: target.role,
@@ -316,8 +334,18 @@ export class EntitiesService implements MembershipResolver {
     return toMemberResponse(member);
   }
 
-  private raiseFor(outcome: GuardedChange, action: 'demote' | 'remove'): void {
+  private async raiseFor(
+    outcome: GuardedChange,
+    action: 'demote' | 'remove',
+    entityId: string,
+    userId: string,
+  ): Promise<void> {
     if (outcome === 'missing') throw new NotFoundException('Member not found');
+    if (outcome === 'stale') {
+      const now = await this.memberships.findMember(entityId, userId);
+      if (!now) throw new NotFoundException('Member not found');
+      throw new StaleVersion(now.version);
+    }
     if (outcome === 'role_changed') {
       throw new ConflictException("The member's role changed meanwhile; read it again and retry");
     }

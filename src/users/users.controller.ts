@@ -1,3 +1,4 @@
+import { IfMatch, SELF, VersionCondition, Versioned } from '../common/http/etag';
 import {
   Body,
   Controller,
@@ -31,17 +32,20 @@ export class UsersController {
   /** Change your own names, username or password (the password needs currentPassword). */
   @Patch('me')
   @Authenticated()
+  @Versioned('user', SELF)
   @ApiConflictResponse({ description: 'The username is taken' })
   updateMe(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: UpdateMeDto,
+    @IfMatch() expected: VersionCondition,
   ): Promise<UserResponse> {
-    return this.users.updateMe(principal.userId, dto);
+    return this.users.updateMe(principal.userId, dto, expected);
   }
 
   /** Yourself, or anyone for platform admins; other users answer 404. */
   @Get(':id')
   @Authenticated()
+  @Versioned('user', 'id')
   findOne(
     @CurrentPrincipal() principal: Principal,
     @Param('id', ParseUUIDPipe) id: string,

@@ -30,6 +30,12 @@ import { catchError, map, Observable, throwError } from 'rxjs';
  */
 
 export const VERSIONED_EXTENSION = 'x-versioned';
+
+/**
+ * In place of a path parameter: the signed-in user's id, for `/me` routes, so that
+ * `PATCH /users/me` and `GET /users/{id}` of the same user answer the same tag.
+ */
+export const SELF = ':self';
 const VERSIONED = 'cornerstone:versioned';
 
 interface VersionedRoute {
@@ -179,5 +185,8 @@ function routeOf(context: ExecutionContext): VersionedRoute | undefined {
 
 function tagPrefix(route: VersionedRoute, request: FastifyRequest): string {
   const params = request.params as Record<string, string | undefined>;
-  return `${[route.resource, ...route.idParams.map((name) => params[name] ?? '')].join('-')}-`;
+  const self = (request as { principal?: { userId?: string } }).principal?.userId;
+  // Ids are UUIDs, matched case-insensitively by the routes: the tag uses their lower case.
+  const ids = route.idParams.map((name) => (name === SELF ? self : params[name]) ?? '');
+  return `${[route.resource, ...ids.map((id) => id.toLowerCase())].join('-')}-`;
 }
