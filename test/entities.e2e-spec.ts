@@ -333,6 +333,7 @@ describe('entities and members', () => {
         firstName: null,
         lastName: null,
         role: 'member',
+        version: 1,
         joinedAt: expect.any(String),
       });
     });
