@@ -13,6 +13,7 @@ import { answerClientError, sendProblem } from './common/errors/problem.filter';
 import { createValidationPipe } from './common/errors/validation-pipe';
 import { registerRequestLogging } from './common/logging/request-logging';
 import { rootLogger } from './common/logging/root-logger';
+import { registerConditionalGet } from './common/http/etag';
 import { registerJsonBodyParser } from './common/http/json-body.parser';
 import { AppMetrics } from './common/metrics/app-metrics';
 import { AppConfig } from './config/app-config';
@@ -141,6 +142,7 @@ export async function createApp(
   });
   registerRequestLogging(fastify);
   if (config.metrics.enabled) app.get(AppMetrics).instrument(fastify);
+  registerConditionalGet(fastify);
   if (config.http.corsOrigins) {
     app.enableCors({
       origin: config.http.corsOrigins === '*' ? true : config.http.corsOrigins,

@@ -46,6 +46,7 @@ describe('auth: register, login, me, tokens', () => {
           isActive: true,
           isAdmin: false,
           lastLoginAt: null,
+          version: 1,
           createdAt: expect.any(String),
           updatedAt: expect.any(String),
         },

@@ -206,6 +206,48 @@ describeOnce(`crawls with MONGO_URL (${TEST_MONGO_URL ? 'MongoDB' : 'jongodb'})`
     expect(await stored().countDocuments({ _id: crawl.id } as never)).toBe(0);
   });
 
+  it('versions the document: ETag from `version` ($inc on every update), If-Match conditional, 10 concurrent → one 200', async () => {
+    const crawl = await create();
+    expect(crawl.version).toBe(1);
+    const path = url(`/${crawl.id}`);
+    const first = await t.http.get(path).set(member.auth).expect(200);
+    expect(first.headers.etag).toBe(`"crawl-${crawl.id}-1"`);
+    await t.http.get(path).set(member.auth).set('If-None-Match', first.headers.etag).expect(304);
+    const changed = await t.http
+      .patch(path)
+      .set(member.auth)
+      .set('If-Match', first.headers.etag)
+      .send({ pageTitle: 'v2' })
+      .expect(200);
+    expect(changed.body.version).toBe(2);
+    expect(
+      ((await stored().findOne({ _id: crawl.id } as never)) as { version?: number })?.version,
+    ).toBe(2);
+    const stale = await t.http
+      .patch(path)
+      .set(member.auth)
+      .set('If-Match', first.headers.etag)
+      .send({ pageTitle: 'lost' });
+    expect(stale.status).toBe(412);
+    expect(stale.headers.etag).toBe(changed.headers.etag);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        t.http
+          .patch(path)
+          .set(member.auth)
+          .set('If-Match', changed.headers.etag)
+          .send({ pageTitle: `race ${i}` }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array(9).fill(412)]);
+    const refused = await t.http
+      .delete(path)
+      .set(member.auth)
+      .set('If-Match', changed.headers.etag);
+    expect(refused.status).toBe(412);
+    expect(await stored().countDocuments({ _id: crawl.id } as never)).toBe(1);
+  });
+
   it('refuses NoSQL operators anywhere with 400: nothing reaches the collection as an operator', async () => {
     const crawl = await create();
     const before = await stored().findOne({ _id: crawl.id } as never);

@@ -54,6 +54,7 @@ describe('entities and members', () => {
         name: 'Acme Café GmbH',
         slug: 'acme-cafe-gmbh',
         role: 'owner',
+        version: 1,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
@@ -332,6 +333,7 @@ describe('entities and members', () => {
         firstName: null,
         lastName: null,
         role: 'member',
+        version: 1,
         joinedAt: expect.any(String),
       });
     });

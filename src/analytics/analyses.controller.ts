@@ -1,3 +1,4 @@
+import { IfMatch, VersionCondition, Versioned } from '../common/http/etag';
 import {
   Body,
   Controller,
@@ -84,6 +85,7 @@ export class AnalysesController {
   /** One of your analyses (a completed one is served from the cache). */
   @Get(':id')
   @Authenticated()
+  @Versioned('analysis')
   @ApiOkResponse({ type: AnalysisResponse })
   @ApiNotFoundResponse({ description: NOT_YOURS })
   get(
@@ -96,6 +98,7 @@ export class AnalysesController {
   /** Changes status, result or errorMessage; completed and failed are terminal (409). */
   @Patch(':id')
   @Authenticated()
+  @Versioned('analysis')
   @ApiOkResponse({ type: AnalysisResponse })
   @ApiBadRequestResponse({ description: 'Invalid status, result or errorMessage' })
   @ApiNotFoundResponse({ description: NOT_YOURS })
@@ -104,21 +107,24 @@ export class AnalysesController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: UpdateAnalysisDto,
+    @IfMatch() expected: VersionCondition,
   ): Promise<AnalysisResponse> {
-    return this.analyses.update(principal.userId, id.toLowerCase(), dto);
+    return this.analyses.update(principal.userId, id.toLowerCase(), dto, expected);
   }
 
   /** Deletes one of your analyses and its files (rows, then the stored files). */
   @Delete(':id')
   @HttpCode(204)
   @Authenticated()
+  @Versioned('analysis')
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ description: NOT_YOURS })
   async delete(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
+    @IfMatch() expected: VersionCondition,
   ): Promise<void> {
-    await this.analyses.delete(principal.userId, id.toLowerCase());
+    await this.analyses.delete(principal.userId, id.toLowerCase(), expected);
   }
 
   /** Uploads a file (multipart field `file`): CSV, JSON, XLSX or PDF, decided from its content. */

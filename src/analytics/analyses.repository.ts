@@ -10,6 +10,8 @@ import type { Tx } from '../database/unit-of-work';
 import { AnalysisFile } from './analysis-file.entity';
 import { DataAnalysis } from './data-analysis.entity';
 import { JobStatus } from './job-status';
+import { VersionCondition } from '../common/http/etag';
+import { versionClause } from '../database/versioning';
 
 export interface AnalysisRow {
   id: string;
@@ -23,6 +25,7 @@ export interface AnalysisRow {
   errorMessage: string | null;
   startedAt: Date | null;
   completedAt: Date | null;
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -54,7 +57,7 @@ export type NewAnalysisFile = Omit<AnalysisFileRow, 'id' | 'createdAt'>;
 const columns = (p: string) => `${p}id, ${p}user_id AS "userId", ${p}entity_id AS "entityId",
   ${p}name, ${p}analysis_type AS "analysisType", ${p}status, ${p}parameters, ${p}result,
   ${p}error_message AS "errorMessage", ${p}started_at AS "startedAt",
-  ${p}completed_at AS "completedAt", ${p}created_at AS "createdAt", ${p}updated_at AS "updatedAt"`;
+  ${p}completed_at AS "completedAt", ${p}version, ${p}created_at AS "createdAt", ${p}updated_at AS "updatedAt"`;
 const COLUMNS = columns('a.');
 
 const FILE_COLUMNS = `f.id, f.analysis_id AS "analysisId", f.filename, f.storage_key AS "storageKey",
@@ -74,6 +77,7 @@ function toRow(r: Record<string, unknown>): AnalysisRow {
     errorMessage: (r.errorMessage as string | null) ?? null,
     startedAt: toDate(r.startedAt),
     completedAt: toDate(r.completedAt),
+    version: Number(r.version),
     createdAt: toDate(r.createdAt)!,
     updatedAt: toDate(r.updatedAt)!,
   };
@@ -129,6 +133,7 @@ export class AnalysesRepository extends SqlRepository {
       errorMessage: null,
       startedAt: null,
       completedAt: null,
+      version: 1,
     };
   }
 
@@ -168,20 +173,23 @@ export class AnalysesRepository extends SqlRepository {
     return (await qb.getRawMany<Record<string, unknown>>()).map(toRow);
   }
 
-  /** Conditional on the status read (`from`): null when it changed meanwhile. */
+  /** Conditional on the status read (`from`) and the `expected` versions: null when it changed meanwhile. */
   async update(
     userId: string,
     id: string,
     from: JobStatus,
     changes: AnalysisChanges,
+    expected?: VersionCondition,
   ): Promise<AnalysisRow | null> {
-    const sets = ['status = :status', 'updated_at = :now'];
+    const sets = ['status = :status', 'updated_at = :now', 'version = version + 1'];
+    const versioned = versionClause(expected);
     const params: Record<string, unknown> = {
       id,
       userId,
       from,
       status: changes.status,
       now: this.clock.now(),
+      ...versioned.params,
     };
     if (changes.result !== undefined) {
       sets.push('result = :result');
@@ -203,7 +211,8 @@ export class AnalysesRepository extends SqlRepository {
       queryRows(
         m,
         `UPDATE data_analyses SET ${sets.join(', ')}
-         WHERE id = :id AND user_id = :userId AND status = :from RETURNING ${columns('')}`,
+         WHERE id = :id AND user_id = :userId AND status = :from${versioned.sql}
+         RETURNING ${columns('')}`,
         params,
       ),
     );
@@ -212,10 +221,27 @@ export class AnalysesRepository extends SqlRepository {
 
   /**
    * Deletes the analysis and its file rows (run it in a unit of work); the storage keys of the
-   * deleted files (to remove from disk after), or null when there is no such analysis of yours.
+   * deleted files (to remove from disk after), null when there is no such analysis of yours, or
+   * `{ stale: version }` when it is not at an `expected` version (nothing deleted).
    */
-  async delete(userId: string, id: string, tx: Tx): Promise<string[] | null> {
+  async delete(
+    userId: string,
+    id: string,
+    tx: Tx,
+    expected?: VersionCondition,
+  ): Promise<string[] | { stale: number } | null> {
     return this.on({ tx }, async (m) => {
+      if (expected !== undefined) {
+        // Locked (PostgreSQL) for the two DELETEs that follow; SQLite units are serial.
+        const lock = this.postgres ? ' FOR UPDATE' : '';
+        const [row] = await queryRows<{ version: unknown }>(
+          m,
+          `SELECT version FROM data_analyses WHERE id = :id AND user_id = :userId${lock}`,
+          { id, userId },
+        );
+        if (!row) return null;
+        if (!expected.includes(Number(row.version))) return { stale: Number(row.version) };
+      }
       const files = await queryRows<{ storageKey: string }>(
         m,
         `DELETE FROM analysis_files WHERE analysis_id IN (

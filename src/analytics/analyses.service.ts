@@ -1,6 +1,7 @@
 import { ReadStream } from 'node:fs';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { CacheKeys } from '../cache/cache-keys';
+import { assertVersion, StaleVersion, VersionCondition } from '../common/http/etag';
 import { CacheService } from '../cache/cache.service';
 import { Clock } from '../common/clock/clock';
 import { CursorPageQueryDto, decodeCursor, Page, toPage } from '../common/pagination/pagination';
@@ -95,10 +96,16 @@ export class AnalysesService {
   }
 
   /** Applies the changes conditionally on the status read; a race that moved it is re-checked. */
-  async update(userId: string, id: string, dto: UpdateAnalysisDto): Promise<AnalysisResponse> {
+  async update(
+    userId: string,
+    id: string,
+    dto: UpdateAnalysisDto,
+    expected?: VersionCondition,
+  ): Promise<AnalysisResponse> {
     for (;;) {
       const current = await this.repository.findOne(userId, id);
       if (!current) throw notFound();
+      assertVersion(expected, current.version);
       const status = dto.status ?? current.status;
       assertJobTransition(current.status, status, 'analysis');
       const now = this.clock.now();
@@ -109,7 +116,7 @@ export class AnalysesService {
         startedAt: status !== 'pending' ? now : undefined,
         completedAt: isTerminal(status) ? now : undefined,
       };
-      const updated = await this.repository.update(userId, id, current.status, changes);
+      const updated = await this.repository.update(userId, id, current.status, changes, expected);
       if (updated) {
         await this.cache.del(CacheKeys.analysisResult(id));
         return toAnalysisResponse(updated);
@@ -118,8 +125,12 @@ export class AnalysesService {
   }
 
   /** Deletes the rows (analysis and its files) in one unit, then the stored files. */
-  async delete(userId: string, id: string): Promise<void> {
-    const keys = await this.uow.run((tx) => this.repository.delete(userId, id, tx));
+  async delete(userId: string, id: string, expected?: VersionCondition): Promise<void> {
+    const keys = await this.uow.run(async (tx) => {
+      const deleted = await this.repository.delete(userId, id, tx, expected);
+      if (deleted && 'stale' in deleted) throw new StaleVersion(deleted.stale);
+      return deleted;
+    });
     if (!keys) throw notFound();
     await this.cache.del(CacheKeys.analysisResult(id));
     for (const key of keys) await this.storage.remove(key);

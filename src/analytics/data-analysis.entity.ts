@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
-import { BaseEntity } from '../database/base.entity';
+import { VersionedEntity } from '../database/base.entity';
 import { jsonColumn, timestampColumn, uuidColumn } from '../database/column-types';
 import { OrgEntity } from '../entities/org.entity';
 import { User } from '../users/user.entity';
@@ -9,7 +9,7 @@ import type { JobStatus } from './job-status';
 @Entity('data_analyses')
 @Index('ix_data_analyses_user_status_created', ['userId', 'status', 'createdAt'])
 @Index('ix_data_analyses_user_created', ['userId', 'createdAt', 'id'])
-export class DataAnalysis extends BaseEntity {
+export class DataAnalysis extends VersionedEntity {
   @Column(uuidColumn())
   userId: string;
 

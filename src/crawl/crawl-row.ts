@@ -53,6 +53,8 @@ export interface CrawlSummaryRow {
   seoScore: number | null;
   createdBy: string;
   crawledAt: Date | null;
+  /** Bumped by every write (the ETag's source). */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }

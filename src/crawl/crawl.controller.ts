@@ -1,3 +1,4 @@
+import { IfMatch, VersionCondition, Versioned } from '../common/http/etag';
 import {
   Body,
   Controller,
@@ -108,6 +109,7 @@ export class CrawlController {
   @Get(':crawlId')
   @TenantRole('member')
   @Scopes('crawls:read')
+  @Versioned('crawl', 'crawlId')
   @ApiOkResponse({ type: CrawlResponse })
   @ApiBadRequestResponse({ description: 'crawlId is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such crawl in the entity (or not a member)' })
@@ -125,6 +127,7 @@ export class CrawlController {
   @Patch(':crawlId')
   @TenantRole('member')
   @Scopes('crawls:write')
+  @Versioned('crawl', 'crawlId')
   @ApiOkResponse({ type: CrawlResponse })
   @ApiBadRequestResponse({
     description:
@@ -144,8 +147,9 @@ export class CrawlController {
     @Tenant() tenant: TenantContext,
     @Param('crawlId', crawlId()) id: string,
     @Body() dto: UpdateCrawlDto,
+    @IfMatch() expected: VersionCondition,
   ): Promise<CrawlResponse> {
-    return this.crawls.update(tenant, id.toLowerCase(), dto);
+    return this.crawls.update(tenant, id.toLowerCase(), dto, expected);
   }
 
   /** Appends 1–100 test results atomically; the document keeps its newest 1,000. Answers the document. */
@@ -172,6 +176,7 @@ export class CrawlController {
   @HttpCode(204)
   @TenantRole('member')
   @Scopes('crawls:write')
+  @Versioned('crawl', 'crawlId')
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiBadRequestResponse({ description: 'crawlId is not a UUID' })
   @ApiForbiddenResponse({ description: NOT_YOURS })
@@ -179,7 +184,8 @@ export class CrawlController {
   async remove(
     @Tenant() tenant: TenantContext,
     @Param('crawlId', crawlId()) id: string,
+    @IfMatch() expected: VersionCondition,
   ): Promise<void> {
-    await this.crawls.remove(tenant, id.toLowerCase());
+    await this.crawls.remove(tenant, id.toLowerCase(), expected);
   }
 }

@@ -1,3 +1,4 @@
+import { VersionCondition } from '../common/http/etag';
 import { CursorPosition } from '../common/pagination/pagination';
 import {
   CrawlChanges,
@@ -62,6 +63,7 @@ export abstract class CrawlRepository {
     id: string,
     changes: CrawlChanges,
     whileStatus?: CrawlStatus,
+    expected?: VersionCondition,
   ): Promise<boolean>;
 
   /** Appends atomically and keeps the newest `keep`; false when there is no such document. */
@@ -72,7 +74,8 @@ export abstract class CrawlRepository {
     keep: number,
   ): Promise<boolean>;
 
-  abstract deleteCrawl(entityId: string, id: string): Promise<boolean>;
+  /** Every write bumps the document's `version`; `expected` (If-Match) makes this one conditional on it. */
+  abstract deleteCrawl(entityId: string, id: string, expected?: VersionCondition): Promise<boolean>;
 
   /** Counts by status and the average seo score, in one query. */
   abstract stats(entityId: string): Promise<CrawlStats>;

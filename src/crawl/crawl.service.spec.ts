@@ -34,6 +34,7 @@ class StubCrawls {
       seoScore: null,
       createdBy: CREATOR,
       crawledAt: null,
+      version: 1,
       createdAt: t,
       updatedAt: t,
       companyInfo: null,

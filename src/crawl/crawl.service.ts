@@ -1,3 +1,4 @@
+import { assertVersion, StaleVersion, VersionCondition } from '../common/http/etag';
 import {
   BadRequestException,
   ConflictException,
@@ -123,12 +124,18 @@ export class CrawlService {
    * crawledAt. The write is conditional on the status read, so two concurrent transitions
    * cannot both apply; the loser re-reads and is judged against the new status.
    */
-  async update(tenant: TenantContext, id: string, dto: UpdateCrawlDto): Promise<CrawlResponse> {
+  async update(
+    tenant: TenantContext,
+    id: string,
+    dto: UpdateCrawlDto,
+    expected?: VersionCondition,
+  ): Promise<CrawlResponse> {
     this.assertSize('companyInfo', dto.companyInfo);
     this.assertSize('generatedQuestions', dto.generatedQuestions);
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await this.current(tenant.entityId, id);
       this.assertCanEdit(tenant, current);
+      assertVersion(expected, current.version);
       const changes: CrawlChanges = {};
       for (const key of [
         'companyName',
@@ -149,12 +156,19 @@ export class CrawlService {
         whileStatus = current.crawlStatus;
       }
       if (Object.keys(changes).length === 0) return toCrawlResponse(current);
-      const applied = await this.crawls.updateCrawl(tenant.entityId, id, changes, whileStatus);
+      const applied = await this.crawls.updateCrawl(
+        tenant.entityId,
+        id,
+        changes,
+        whileStatus,
+        expected,
+      );
       if (applied) {
         await this.invalidate(tenant.entityId, id);
         return toCrawlResponse(await this.current(tenant.entityId, id));
       }
-      if (!whileStatus) throw notFound();
+      // Gone → 404 on the re-read; at another version → 412; another status → judged again.
+      if (!whileStatus && expected === undefined) throw notFound();
     }
     throw new ConflictException('The crawl changed concurrently; retry');
   }
@@ -185,12 +199,16 @@ export class CrawlService {
     return toCrawlResponse(await this.current(tenant.entityId, id));
   }
 
-  async remove(tenant: TenantContext, id: string): Promise<void> {
+  async remove(tenant: TenantContext, id: string, expected?: VersionCondition): Promise<void> {
     const current = await this.current(tenant.entityId, id);
     this.assertCanEdit(tenant, current);
-    const deleted = await this.crawls.deleteCrawl(tenant.entityId, id);
+    assertVersion(expected, current.version);
+    const deleted = await this.crawls.deleteCrawl(tenant.entityId, id, expected);
     await this.invalidate(tenant.entityId, id);
-    if (!deleted) throw notFound();
+    if (deleted) return;
+    const now = await this.crawls.findById(tenant.entityId, id, { primary: true });
+    if (now && expected !== undefined) throw new StaleVersion(now.version);
+    throw notFound();
   }
 
   async stats(entityId: string): Promise<CrawlStatsResponse> {

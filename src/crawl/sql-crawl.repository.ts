@@ -23,6 +23,8 @@ import {
 } from './crawl-row';
 import { CrawlReadOptions, CrawlRepository } from './crawl.repository';
 import { WebsiteCrawl } from './website-crawl.entity';
+import { VersionCondition } from '../common/http/etag';
+import { whereVersion } from '../database/versioning';
 
 /** Column → property of what a list returns (no heavy JSON columns). */
 const SUMMARY_COLUMNS: Array<[string, keyof CrawlRow]> = [
@@ -38,6 +40,7 @@ const SUMMARY_COLUMNS: Array<[string, keyof CrawlRow]> = [
   ['seo_score', 'seoScore'],
   ['created_by', 'createdBy'],
   ['crawled_at', 'crawledAt'],
+  ['version', 'version'],
   ['created_at', 'createdAt'],
   ['updated_at', 'updatedAt'],
 ];
@@ -94,6 +97,7 @@ function toSummaryRow(raw: Record<string, unknown>): CrawlSummaryRow {
     seoScore: raw.seoScore === null || raw.seoScore === undefined ? null : Number(raw.seoScore),
     createdBy: raw.createdBy as string,
     crawledAt: toDate(raw.crawledAt),
+    version: Number(raw.version ?? 1),
     createdAt: toDate(raw.createdAt)!,
     updatedAt: toDate(raw.updatedAt)!,
   };
@@ -160,6 +164,7 @@ export class SqlCrawlRepository extends SqlRepository implements CrawlRepository
       companyInfo: null,
       generatedQuestions: null,
       testResults: [],
+      version: 1,
     };
     const inserted = await this.insert.rows(
       {
@@ -271,7 +276,9 @@ export class SqlCrawlRepository extends SqlRepository implements CrawlRepository
     id: string,
     changes: CrawlChanges,
     whileStatus?: CrawlStatus,
+    expected?: VersionCondition,
   ): Promise<boolean> {
+    // The query-builder UPDATE bumps `version` (VersionedEntity).
     const qb = this.dataSource
       .createQueryBuilder()
       .update(WebsiteCrawl)
@@ -279,7 +286,7 @@ export class SqlCrawlRepository extends SqlRepository implements CrawlRepository
       .set({ ...changes, updatedAt: this.clock.now() } as QueryDeepPartialEntity<WebsiteCrawl>)
       .where('entity_id = :entityId AND id = :id', { entityId, id });
     if (whileStatus) qb.andWhere('crawl_status = :whileStatus', { whileStatus });
-    const result = await qb.execute();
+    const result = await whereVersion(qb, expected).execute();
     return (result.affected ?? 0) > 0;
   }
 
@@ -319,13 +326,13 @@ export class SqlCrawlRepository extends SqlRepository implements CrawlRepository
     });
   }
 
-  async deleteCrawl(entityId: string, id: string): Promise<boolean> {
-    const result = await this.dataSource
+  async deleteCrawl(entityId: string, id: string, expected?: VersionCondition): Promise<boolean> {
+    const qb = this.dataSource
       .createQueryBuilder()
       .delete()
       .from(WebsiteCrawl)
-      .where('entity_id = :entityId AND id = :id', { entityId, id })
-      .execute();
+      .where('entity_id = :entityId AND id = :id', { entityId, id });
+    const result = await whereVersion(qb, expected).execute();
     return (result.affected ?? 0) > 0;
   }
 

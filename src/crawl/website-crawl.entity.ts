@@ -1,5 +1,5 @@
 import { Column, ColumnOptions, Entity, Index, JoinColumn, ManyToOne, Unique } from 'typeorm';
-import { BaseEntity } from '../database/base.entity';
+import { VersionedEntity } from '../database/base.entity';
 import {
   isPostgresSchema,
   jsonColumn,
@@ -50,7 +50,7 @@ const postgresOnly =
 @Index('ix_crawl_entity_created', ['entityId', 'createdAt', 'id'])
 @Index('ix_crawl_entity_status_created', ['entityId', 'crawlStatus', 'createdAt', 'id'])
 @Index('ix_crawl_search', { synchronize: false })
-export class WebsiteCrawl extends BaseEntity {
+export class WebsiteCrawl extends VersionedEntity {
   @Column(uuidColumn())
   entityId: string;
 

@@ -1,4 +1,4 @@
-import { Column, PrimaryColumn, PrimaryColumnOptions } from 'typeorm';
+import { Column, PrimaryColumn, PrimaryColumnOptions, VersionColumn } from 'typeorm';
 import { NOW_DEFAULT, timestampColumn, uuidColumn } from './column-types';
 
 /**
@@ -15,4 +15,15 @@ export abstract class BaseEntity {
 
   @Column(timestampColumn({ default: NOW_DEFAULT }))
   updatedAt: Date;
+}
+
+/**
+ * A BaseEntity whose rows carry a `version` that every write bumps: the source of the strong
+ * ETag and the If-Match condition (src/common/http/etag.ts). TypeORM increments it on save()
+ * and on every query-builder UPDATE of the entity; raw SQL updates bump it themselves. New
+ * rows (and the rows that existed before the column) start at 1.
+ */
+export abstract class VersionedEntity extends BaseEntity {
+  @VersionColumn({ default: 1 })
+  version: number;
 }

@@ -19,6 +19,7 @@ import {
   TenantContext,
   TenantRole,
 } from '../common/auth/access';
+import { IfMatch, VersionCondition, Versioned } from '../common/http/etag';
 import { CursorPageQueryDto } from '../common/pagination/pagination';
 import { InviteMemberDto } from './dto/invite-member.dto';
 import { InvitationPageResponse, InvitationResponse } from './dto/invitation.response';
@@ -67,6 +68,7 @@ export class EntitiesController {
   /** One organisation you belong to, with your role. */
   @Get(':entityId')
   @TenantRole('member')
+  @Versioned('entity', 'entityId')
   findOne(@Tenant() tenant: TenantContext): Promise<EntityResponse> {
     return this.entities.get(tenant);
   }
@@ -74,17 +76,26 @@ export class EntitiesController {
   /** Rename or change the slug (admin+). */
   @Patch(':entityId')
   @TenantRole('admin')
+  @Versioned('entity', 'entityId')
   @ApiConflictResponse({ description: 'The slug is taken' })
-  update(@Tenant() tenant: TenantContext, @Body() dto: UpdateEntityDto): Promise<EntityResponse> {
-    return this.entities.update(tenant, dto);
+  update(
+    @Tenant() tenant: TenantContext,
+    @Body() dto: UpdateEntityDto,
+    @IfMatch() expected: VersionCondition,
+  ): Promise<EntityResponse> {
+    return this.entities.update(tenant, dto, expected);
   }
 
   /** Delete (owner). Soft: the organisation and its data answer 404 from now on. */
   @Delete(':entityId')
   @HttpCode(204)
   @TenantRole('owner')
-  async remove(@Tenant() tenant: TenantContext): Promise<void> {
-    await this.entities.remove(tenant);
+  @Versioned('entity', 'entityId')
+  async remove(
+    @Tenant() tenant: TenantContext,
+    @IfMatch() expected: VersionCondition,
+  ): Promise<void> {
+    await this.entities.remove(tenant, expected);
   }
 
   /** The members of the organisation with their roles, newest first. */
@@ -139,24 +150,28 @@ export class EntitiesController {
   /** Change a member's role (admin+; owners are changed, and made, only by owners; the last owner stays). */
   @Patch(':entityId/members/:userId')
   @TenantRole('admin')
+  @Versioned('member', 'entityId', 'userId')
   @ApiConflictResponse({ description: 'The last owner cannot be demoted' })
   changeRole(
     @Param('userId', ParseUUIDPipe) userId: string,
     @Tenant() tenant: TenantContext,
     @Body() dto: UpdateMemberDto,
+    @IfMatch() expected: VersionCondition,
   ): Promise<MemberResponse> {
-    return this.entities.changeRole(tenant, userId.toLowerCase(), dto.role);
+    return this.entities.changeRole(tenant, userId.toLowerCase(), dto.role, expected);
   }
 
   /** Remove a member (admin+, owners only by owners) or leave yourself; the last owner cannot go. */
   @Delete(':entityId/members/:userId')
   @HttpCode(204)
   @TenantRole('member')
+  @Versioned('member', 'entityId', 'userId')
   @ApiConflictResponse({ description: 'The last owner cannot be removed' })
   async removeMember(
     @Param('userId', ParseUUIDPipe) userId: string,
     @Tenant() tenant: TenantContext,
+    @IfMatch() expected: VersionCondition,
   ): Promise<void> {
-    await this.entities.removeMember(tenant, userId.toLowerCase());
+    await this.entities.removeMember(tenant, userId.toLowerCase(), expected);
   }
 }

@@ -6,6 +6,8 @@ import { Clock } from '../common/clock/clock';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { applyKeyset } from '../database/keyset';
 import { SqlRepository } from '../database/sql-repository';
+import { whereVersion } from '../database/versioning';
+import { VersionCondition } from '../common/http/etag';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Membership } from './membership.entity';
 import { OrgEntity } from './org.entity';
@@ -101,14 +103,18 @@ export class EntitiesRepository extends SqlRepository {
     return toPage(entities, query.limit, (entity) => ({ entity, role: roles.get(entity.id)! }));
   }
 
-  /** Name or slug of an active entity; false when it is gone. */
-  updateActive(id: string, changes: Partial<Pick<OrgEntity, 'name' | 'slug'>>): Promise<boolean> {
-    return this.updateWhereActive(id, changes);
+  /** Name or slug of an active entity (at an `expected` version, if given); false when nothing matched. */
+  updateActive(
+    id: string,
+    changes: Partial<Pick<OrgEntity, 'name' | 'slug'>>,
+    expected?: VersionCondition,
+  ): Promise<boolean> {
+    return this.updateWhereActive(id, changes, expected);
   }
 
-  /** Soft delete; false when already gone. */
-  deactivate(id: string): Promise<boolean> {
-    return this.updateWhereActive(id, { isActive: false });
+  /** Soft delete (at an `expected` version, if given); false when nothing matched. */
+  deactivate(id: string, expected?: VersionCondition): Promise<boolean> {
+    return this.updateWhereActive(id, { isActive: false }, expected);
   }
 
   /** Ids of soft-deleted entities, in id order after `afterId` (a page of `limit`). */
@@ -125,13 +131,18 @@ export class EntitiesRepository extends SqlRepository {
     return rows.map((r) => r.id);
   }
 
-  private async updateWhereActive(id: string, changes: Partial<OrgEntity>): Promise<boolean> {
-    const result = await this.dataSource
+  /** One conditional UPDATE; it bumps `version` (VersionedEntity). */
+  private async updateWhereActive(
+    id: string,
+    changes: Partial<OrgEntity>,
+    expected: VersionCondition,
+  ): Promise<boolean> {
+    const qb = this.dataSource
       .createQueryBuilder()
       .update(OrgEntity)
       .set({ ...changes, updatedAt: this.clock.now() })
-      .where('id = :id AND is_active = :active', { id, active: true })
-      .execute();
+      .where('id = :id AND is_active = :active', { id, active: true });
+    const result = await whereVersion(qb, expected).execute();
     return (result.affected ?? 0) > 0;
   }
 }

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { Role, roleAtLeast, TenantContext } from '../common/auth/access';
 import { MembershipResolver } from '../common/auth/access-ports';
+import { assertVersion, StaleVersion, VersionCondition } from '../common/http/etag';
 import { CursorPageQueryDto, Page } from '../common/pagination/pagination';
 import { CacheKeys } from '../cache/cache-keys';
 import { CacheService } from '../cache/cache.service';
@@ -62,6 +63,7 @@ function toEntityResponse(entity: OrgEntity, role: Role): EntityResponse {
     name: entity.name,
     slug: entity.slug,
     role,
+    version: entity.version,
     createdAt: new Date(entity.createdAt).toISOString(),
     updatedAt: new Date(entity.updatedAt).toISOString(),
   };
@@ -75,6 +77,7 @@ function toMemberResponse(m: Membership): MemberResponse {
     firstName: m.user!.firstName ?? null,
     lastName: m.user!.lastName ?? null,
     role: m.role,
+    version: m.version,
     joinedAt: new Date(m.createdAt).toISOString(),
   };
 }
@@ -151,7 +154,12 @@ export class EntitiesService implements MembershipResolver {
     return toEntityResponse(entity, tenant.role);
   }
 
-  async update(tenant: TenantContext, dto: UpdateEntityDto): Promise<EntityResponse> {
+  /** Name and slug; with an If-Match condition only onto a version it names (else StaleVersion → 412). */
+  async update(
+    tenant: TenantContext,
+    dto: UpdateEntityDto,
+    expected?: VersionCondition,
+  ): Promise<EntityResponse> {
     const changes: Partial<OrgEntity> = {};
     if (dto.name !== undefined) changes.name = dto.name;
     if (dto.slug !== undefined) {
@@ -160,11 +168,21 @@ export class EntitiesService implements MembershipResolver {
       changes.slug = dto.slug;
     }
     if (Object.keys(changes).length > 0) {
-      const found = await this.entities.updateActive(tenant.entityId, changes);
-      if (!found) throw new NotFoundException('Entity not found');
+      const found = await this.entities.updateActive(tenant.entityId, changes, expected);
+      if (!found) await this.throwWhyUnchanged(tenant.entityId, expected);
       if (changes.name !== undefined) await this.forgetEntity(tenant.entityId);
+      return this.get(tenant);
     }
-    return this.get(tenant);
+    const current = await this.get(tenant);
+    assertVersion(expected, current.version);
+    return current;
+  }
+
+  /** After a conditional write matched nothing: 404 when the entity is gone, else 412. */
+  private async throwWhyUnchanged(entityId: string, expected: VersionCondition): Promise<never> {
+    const current = await this.entities.findActiveById(entityId);
+    if (!current || expected === undefined) throw new NotFoundException('Entity not found');
+    throw new StaleVersion(current.version);
   }
 
   /**
@@ -172,10 +190,10 @@ export class EntitiesService implements MembershipResolver {
    * removal hooks then purge what must not outlive it (resumes). A failing hook is logged,
    * not thrown: the entity is gone, and the cleanup sweep (`forEachDeletedEntity`) retries.
    */
-  async remove(tenant: TenantContext): Promise<void> {
-    const found = await this.entities.deactivate(tenant.entityId);
+  async remove(tenant: TenantContext, expected?: VersionCondition): Promise<void> {
+    const found = await this.entities.deactivate(tenant.entityId, expected);
+    if (!found) await this.throwWhyUnchanged(tenant.entityId, expected);
     await this.forgetEntity(tenant.entityId);
-    if (!found) throw new NotFoundException('Entity not found');
     for (const hook of this.removalHooks) {
       await hook(tenant.entityId).catch((error: Error) =>
         this.log.warn(`purge after deleting entity ${tenant.entityId} failed: ${error.message}`),
@@ -239,16 +257,28 @@ export class EntitiesService implements MembershipResolver {
     return this.getMember(entityId, user.id);
   }
 
-  async changeRole(tenant: TenantContext, userId: string, role: Role): Promise<MemberResponse> {
+  async changeRole(
+    tenant: TenantContext,
+    userId: string,
+    role: Role,
+    expected?: VersionCondition,
+  ): Promise<MemberResponse> {
     const target = await this.memberships.findMember(tenant.entityId, userId);
     if (!target) throw new NotFoundException('Member not found');
     if (!canManageMember(tenant.role, target.role, role)) {
       throw new ForbiddenException('Only an owner may grant the owner role or change an owner');
     }
+    assertVersion(expected, target.version);
     if (target.role !== role) {
-      const outcome = await this.memberships.changeRole(tenant.entityId, userId, target.role, role);
+      const outcome = await this.memberships.changeRole(
+        tenant.entityId,
+        userId,
+        target.role,
+        role,
+        expected,
+      );
       await this.forgetMembership(userId, tenant.entityId);
-      this.raiseFor(outcome, 'demote');
+      await this.raiseFor(outcome, 'demote', tenant.entityId, userId);
       this.memberEvent(tenant, 'member role changed', {
         memberId: userId,
         from: target.role,
@@ -259,7 +289,11 @@ export class EntitiesService implements MembershipResolver {
   }
 
   /** Admin+ removes others (owners only by an owner); anyone may leave. */
-  async removeMember(tenant: TenantContext, userId: string): Promise<void> {
+  async removeMember(
+    tenant: TenantContext,
+    userId: string,
+    expected?: VersionCondition,
+  ): Promise<void> {
     const target = await this.memberships.findMember(tenant.entityId, userId);
     if (!target) throw new NotFoundException('Member not found');
     if (userId !== tenant.userId && !canManageMember(tenant.role, target.role, null)) {
@@ -269,9 +303,10 @@ export class EntitiesService implements MembershipResolver {
           : 'Removing members needs the admin role',
       );
     }
-    const outcome = await this.memberships.remove(tenant.entityId, userId, target.role);
+    assertVersion(expected, target.version);
+    const outcome = await this.memberships.remove(tenant.entityId, userId, target.role, expected);
     await this.forgetMembership(userId, tenant.entityId);
-    this.raiseFor(outcome, 'remove');
+    await this.raiseFor(outcome, 'remove', tenant.entityId, userId);
     this.memberEvent(tenant, userId === tenant.userId ? 'member left' : 'member removed', {
       memberId: userId,
       role: target.role,
@@ -299,8 +334,18 @@ export class EntitiesService implements MembershipResolver {
     return toMemberResponse(member);
   }
 
-  private raiseFor(outcome: GuardedChange, action: 'demote' | 'remove'): void {
+  private async raiseFor(
+    outcome: GuardedChange,
+    action: 'demote' | 'remove',
+    entityId: string,
+    userId: string,
+  ): Promise<void> {
     if (outcome === 'missing') throw new NotFoundException('Member not found');
+    if (outcome === 'stale') {
+      const now = await this.memberships.findMember(entityId, userId);
+      if (!now) throw new NotFoundException('Member not found');
+      throw new StaleVersion(now.version);
+    }
     if (outcome === 'role_changed') {
       throw new ConflictException("The member's role changed meanwhile; read it again and retry");
     }

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, Unique } from 'typeorm';
 import { Role } from '../common/auth/access';
-import { BaseEntity } from '../database/base.entity';
+import { VersionedEntity } from '../database/base.entity';
 import { uuidColumn } from '../database/column-types';
 import { User } from '../users/user.entity';
 import { OrgEntity } from './org.entity';
@@ -12,7 +12,7 @@ import { OrgEntity } from './org.entity';
 @Entity('user_memberships')
 @Unique('uq_user_memberships_user_entity', ['userId', 'entityId'])
 @Index('ix_user_memberships_entity', ['entityId'])
-export class Membership extends BaseEntity {
+export class Membership extends VersionedEntity {
   @Column(uuidColumn())
   userId: string;
 

@@ -8,12 +8,14 @@ import { applyKeyset } from '../database/keyset';
 import { QueryOptions, SqlRepository } from '../database/sql-repository';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Membership } from './membership.entity';
+import { VersionCondition } from '../common/http/etag';
+import { versionClause } from '../database/versioning';
 
 /**
  * Outcome of a change guarded by the last-owner rule and by the role the caller's permission
  * was decided on (`role_changed`: someone changed it in between; nothing was written).
  */
-export type GuardedChange = 'done' | 'missing' | 'last_owner' | 'role_changed';
+export type GuardedChange = 'done' | 'missing' | 'last_owner' | 'role_changed' | 'stale';
 
 /**
  * Every query on `user_memberships`; each takes the entity id. Changing or removing a member
@@ -114,25 +116,42 @@ export class MembershipsRepository extends SqlRepository {
   }
 
   /** New role, if the member still has `seenRole`; demoting the last active owner matches nothing. */
-  changeRole(entityId: string, userId: string, seenRole: Role, role: Role): Promise<GuardedChange> {
-    return this.guarded(entityId, userId, seenRole, role === 'owner', (manager, conditions) =>
-      manager
-        .createQueryBuilder()
-        .update(Membership)
-        .set({ role, updatedAt: this.clock.now() })
-        .where('entity_id = :entityId AND user_id = :userId AND is_active = :active', {
-          entityId,
-          userId,
-          active: true,
-        })
-        .andWhere(conditions.sql, conditions.params)
-        .execute(),
+  changeRole(
+    entityId: string,
+    userId: string,
+    seenRole: Role,
+    role: Role,
+    expected?: VersionCondition,
+  ): Promise<GuardedChange> {
+    return this.guarded(
+      entityId,
+      userId,
+      seenRole,
+      role === 'owner',
+      expected,
+      (manager, conditions) =>
+        manager
+          .createQueryBuilder()
+          .update(Membership)
+          .set({ role, updatedAt: this.clock.now() })
+          .where('entity_id = :entityId AND user_id = :userId AND is_active = :active', {
+            entityId,
+            userId,
+            active: true,
+          })
+          .andWhere(conditions.sql, conditions.params)
+          .execute(),
     );
   }
 
   /** Removes the membership, if it still has `seenRole`; removing the last active owner matches nothing. */
-  remove(entityId: string, userId: string, seenRole: Role): Promise<GuardedChange> {
-    return this.guarded(entityId, userId, seenRole, false, (manager, conditions) =>
+  remove(
+    entityId: string,
+    userId: string,
+    seenRole: Role,
+    expected?: VersionCondition,
+  ): Promise<GuardedChange> {
+    return this.guarded(entityId, userId, seenRole, false, expected, (manager, conditions) =>
       manager
         .createQueryBuilder()
         .delete()
@@ -153,6 +172,7 @@ export class MembershipsRepository extends SqlRepository {
     userId: string,
     seenRole: Role,
     keepsOwner: boolean,
+    expected: VersionCondition,
     statement: (
       manager: EntityManager,
       conditions: { sql: string; params: Record<string, unknown> },
@@ -162,17 +182,27 @@ export class MembershipsRepository extends SqlRepository {
       ? ''
       : " AND (role <> 'owner' OR (SELECT COUNT(*) FROM user_memberships o " +
         'WHERE o.entity_id = :ownerEntityId AND o.role = :ownerRole AND o.is_active = :ownerActive) > 1)';
+    // `version` unqualified is the membership's (the last-owner subquery counts alias o).
+    const versioned = versionClause(expected);
     const conditions = {
-      sql: `role = :seenRole${unlessLastOwner}`,
-      params: { seenRole, ownerEntityId: entityId, ownerRole: 'owner', ownerActive: true },
+      sql: `role = :seenRole${unlessLastOwner}${versioned.sql}`,
+      params: {
+        seenRole,
+        ownerEntityId: entityId,
+        ownerRole: 'owner',
+        ownerActive: true,
+        ...versioned.params,
+      },
     };
     const run = async (manager: EntityManager): Promise<GuardedChange> => {
       const result = await statement(manager, conditions);
       if ((result.affected ?? 0) > 0) return 'done';
-      const now = await manager
-        .getRepository(Membership)
-        .findOne({ select: { role: true }, where: { entityId, userId, isActive: true } });
+      const now = await manager.getRepository(Membership).findOne({
+        select: { role: true, version: true },
+        where: { entityId, userId, isActive: true },
+      });
       if (!now) return 'missing';
+      if (expected !== undefined && !expected.includes(now.version)) return 'stale';
       return now.role === seenRole ? 'last_owner' : 'role_changed';
     };
     return this.uow.run(async ({ manager }) => {

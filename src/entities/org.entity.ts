@@ -1,9 +1,9 @@
 import { Column, Entity, Index } from 'typeorm';
-import { BaseEntity } from '../database/base.entity';
+import { VersionedEntity } from '../database/base.entity';
 
 /** An organisation ("entity" in the API): the tenant boundary. Table `entities`. */
 @Entity('entities')
-export class OrgEntity extends BaseEntity {
+export class OrgEntity extends VersionedEntity {
   @Column({ type: 'varchar', length: 200 })
   name: string;
 

@@ -22,9 +22,13 @@ export interface LeadRow {
   status: LeadStatus;
   reachedOutAt: Date | null;
   notes: string | null;
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** A row to insert: every column but the version (the column's default, 1). */
+export type LeadInsertRow = Omit<LeadRow, 'version'>;
 
 export interface LeadFilters {
   status?: LeadStatus;
@@ -47,6 +51,7 @@ export const LEAD_COLUMNS: Array<[string, keyof LeadRow]> = [
   ['status', 'status'],
   ['reached_out_at', 'reachedOutAt'],
   ['notes', 'notes'],
+  ['version', 'version'],
   ['created_at', 'createdAt'],
   ['updated_at', 'updatedAt'],
 ];
@@ -66,6 +71,7 @@ export function toLeadRow(raw: Record<string, unknown>): LeadRow {
     status: raw.status as LeadStatus,
     reachedOutAt: toDate(raw.reachedOutAt),
     notes: (raw.notes as string | null) ?? null,
+    version: Number(raw.version),
     createdAt: toDate(raw.createdAt)!,
     updatedAt: toDate(raw.updatedAt)!,
   };

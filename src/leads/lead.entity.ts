@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, Unique } from 'typeorm';
-import { BaseEntity } from '../database/base.entity';
+import { VersionedEntity } from '../database/base.entity';
 import { timestampColumn, uuidColumn } from '../database/column-types';
 import { OrgEntity } from '../entities/org.entity';
 
@@ -23,7 +23,7 @@ export type LeadStatus = (typeof LEAD_STATUSES)[number];
 @Index('ix_leads_first_name_trgm', { synchronize: false })
 @Index('ix_leads_last_name_trgm', { synchronize: false })
 @Index('ix_leads_email_trgm', { synchronize: false })
-export class Lead extends BaseEntity {
+export class Lead extends VersionedEntity {
   @Column(uuidColumn())
   entityId: string;
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { SqlRepository } from '../database/sql-repository';
-import { LeadRow } from './lead-row';
+import { LeadInsertRow } from './lead-row';
 import { Lead } from './lead.entity';
 
 /**
@@ -18,7 +18,7 @@ export class LeadsBulkLoad extends SqlRepository {
   }
 
   /** PostgreSQL: INSERT … SELECT FROM unnest(arrays) — 14 parameters whatever the batch size; SQLite: multi-row VALUES. */
-  async insertBatch(rows: LeadRow[]): Promise<void> {
+  async insertBatch(rows: LeadInsertRow[]): Promise<void> {
     if (rows.length === 0) return;
     if (!this.postgres) {
       for (let i = 0; i < rows.length; i += 500) {
@@ -32,7 +32,7 @@ export class LeadsBulkLoad extends SqlRepository {
       }
       return;
     }
-    const column = <K extends keyof LeadRow>(key: K) => rows.map((r) => r[key]);
+    const column = <K extends keyof LeadInsertRow>(key: K) => rows.map((r) => r[key]);
     const iso = (dates: Array<Date | null>) => dates.map((d) => d?.toISOString() ?? null);
     await this.dataSource.query(
       `INSERT INTO leads (id, entity_id, first_name, last_name, email, resume_path, resume_content_type, resume_size,

@@ -29,6 +29,7 @@ import {
 } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Scopes, Tenant, TenantContext, TenantRole } from '../common/auth/access';
+import { IfMatch, VersionCondition, Versioned } from '../common/http/etag';
 import { SearchRateLimit } from '../common/http/search-rate-limit';
 import { validateDto } from '../common/errors/validation-pipe';
 import { attachmentDisposition } from '../storage/content-disposition';
@@ -121,6 +122,7 @@ export class LeadsController {
   @Get(':leadId')
   @TenantRole('member')
   @Scopes('leads:read')
+  @Versioned('lead', 'leadId')
   @ApiOkResponse({ type: LeadResponse })
   async findOne(
     @Tenant() tenant: TenantContext,
@@ -133,6 +135,7 @@ export class LeadsController {
   @Patch(':leadId')
   @TenantRole('member')
   @Scopes('leads:write')
+  @Versioned('lead', 'leadId')
   @ApiOkResponse({ type: LeadResponse })
   @ApiBadRequestResponse({ description: 'Invalid field (e.g. an unknown status)' })
   @ApiConflictResponse({
@@ -142,8 +145,9 @@ export class LeadsController {
     @Tenant() tenant: TenantContext,
     @Param('leadId', new ParseUUIDPipe()) leadId: string,
     @Body() dto: UpdateLeadDto,
+    @IfMatch() expected: VersionCondition,
   ): Promise<LeadResponse> {
-    return this.leads.update(tenant.entityId, leadId, dto);
+    return this.leads.update(tenant.entityId, leadId, dto, expected);
   }
 
   /** Deletes the lead and its stored resume (admin or owner). */
@@ -151,12 +155,14 @@ export class LeadsController {
   @HttpCode(204)
   @TenantRole('admin')
   @Scopes('leads:write')
+  @Versioned('lead', 'leadId')
   @ApiNoContentResponse({ description: 'Deleted' })
   async remove(
     @Tenant() tenant: TenantContext,
     @Param('leadId', new ParseUUIDPipe()) leadId: string,
+    @IfMatch() expected: VersionCondition,
   ): Promise<void> {
-    await this.leads.remove(tenant.entityId, leadId);
+    await this.leads.remove(tenant.entityId, leadId, expected);
   }
 
   /** The resume as a download (`Content-Disposition: attachment`, never rendered inline). */

@@ -5,6 +5,8 @@ import { Clock } from '../common/clock/clock';
 import { CursorPosition } from '../common/pagination/pagination';
 import { applyKeyset, keysetParameters, orderByKeyset } from '../database/keyset';
 import { QueryOptions, SqlRepository } from '../database/sql-repository';
+import { whereVersion } from '../database/versioning';
+import { VersionCondition } from '../common/http/etag';
 import {
   filterLeads,
   LEAD_COLUMNS,
@@ -17,7 +19,7 @@ import { COUNT_CAP } from './dto/list-leads.query.dto';
 import { Lead, LEAD_STATUSES, LeadStatus } from './lead.entity';
 import { PostgresLeadSearch } from './leads.search';
 
-export type NewLead = Omit<LeadRow, 'createdAt' | 'updatedAt' | 'id'>;
+export type NewLead = Omit<LeadRow, 'createdAt' | 'updatedAt' | 'id' | 'version'>;
 
 export type LeadChanges = Partial<
   Pick<LeadRow, 'firstName' | 'lastName' | 'email' | 'notes' | 'status' | 'reachedOutAt'>
@@ -57,7 +59,7 @@ export class LeadsRepository extends SqlRepository {
 
   /** One INSERT, nothing read back (id and timestamps are ours). */
   async insertLead(entityId: string, values: Omit<NewLead, 'entityId'>): Promise<LeadRow> {
-    const row: LeadRow = { ...this.stamp(), ...values, entityId };
+    const row: LeadRow = { ...this.stamp(), ...values, entityId, version: 1 };
     await this.insert.execute(row);
     return row;
   }
@@ -149,7 +151,8 @@ export class LeadsRepository extends SqlRepository {
 
   /**
    * Sets the status only if it still is `from` (so two concurrent changes cannot both
-   * apply their reading of the old state); false when nothing matched.
+   * apply their reading of the old state) and the version is one `expected` admits; false
+   * when nothing matched. Every UPDATE of a Lead bumps `version` (VersionedEntity).
    */
   async updateStatus(
     entityId: string,
@@ -158,42 +161,55 @@ export class LeadsRepository extends SqlRepository {
     to: LeadStatus,
     reachedOutAt: Date | null,
     extra: LeadChanges = {},
+    expected?: VersionCondition,
   ): Promise<boolean> {
-    const result = await this.dataSource
+    const qb = this.dataSource
       .createQueryBuilder()
       .update(Lead)
       .set({ ...extra, status: to, reachedOutAt, updatedAt: this.clock.now() })
-      .where('entity_id = :entityId AND id = :id AND status = :from', { entityId, id, from })
-      .execute();
+      .where('entity_id = :entityId AND id = :id AND status = :from', { entityId, id, from });
+    const result = await whereVersion(qb, expected).execute();
     return (result.affected ?? 0) > 0;
   }
 
-  /** Field changes (no status change); false when the lead is not in this entity. */
-  async updateFields(entityId: string, id: string, changes: LeadChanges): Promise<boolean> {
-    const result = await this.dataSource
+  /** Field changes (no status change); false when the lead is not in this entity or not at an `expected` version. */
+  async updateFields(
+    entityId: string,
+    id: string,
+    changes: LeadChanges,
+    expected?: VersionCondition,
+  ): Promise<boolean> {
+    const qb = this.dataSource
       .createQueryBuilder()
       .update(Lead)
       .set({ ...changes, updatedAt: this.clock.now() })
-      .where('entity_id = :entityId AND id = :id', { entityId, id })
-      .execute();
+      .where('entity_id = :entityId AND id = :id', { entityId, id });
+    const result = await whereVersion(qb, expected).execute();
     return (result.affected ?? 0) > 0;
   }
 
-  /** Deletes the row; its storage key (for the caller to remove the file), or undefined when there was no such lead. */
+  /**
+   * Deletes the row if it is at an `expected` version; its storage key (for the caller to
+   * remove the file), `{ stale: version }` when it is at another one, or undefined when there
+   * was no such lead.
+   */
   async deleteLead(
     entityId: string,
     id: string,
-  ): Promise<{ resumePath: string | null } | undefined> {
+    expected?: VersionCondition,
+  ): Promise<{ resumePath: string | null } | { stale: number } | undefined> {
     const found = await this.findOneInEntity(entityId, id, { primary: true });
     if (!found) return undefined;
-    const result = await this.dataSource
+    const qb = this.dataSource
       .createQueryBuilder()
       .delete()
       .from(Lead)
-      .where('entity_id = :entityId AND id = :id', { entityId, id })
-      .execute();
-    // A concurrent delete won: it removes the file.
-    return (result.affected ?? 0) > 0 ? { resumePath: found.resumePath } : undefined;
+      .where('entity_id = :entityId AND id = :id', { entityId, id });
+    const result = await whereVersion(qb, expected).execute();
+    if ((result.affected ?? 0) > 0) return { resumePath: found.resumePath };
+    // A concurrent delete won (it removes the file), or the lead is at another version.
+    const current = await this.findOneInEntity(entityId, id, { primary: true });
+    return current ? { stale: current.version } : undefined;
   }
 
   /**

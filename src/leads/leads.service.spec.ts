@@ -36,6 +36,7 @@ class StubLeads {
       status,
       reachedOutAt,
       notes: null,
+      version: 1,
       createdAt: t,
       updatedAt: t,
     };

@@ -7,6 +7,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
+import { assertVersion, StaleVersion, VersionCondition } from '../common/http/etag';
 import { validateDto } from '../common/errors/validation-pipe';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { deleteInBatches } from '../database/batched-delete';
@@ -155,19 +156,32 @@ export class LeadsService implements OnModuleInit {
     return { total, byStatus, reachedOutLast7Days: reachedOutSince };
   }
 
-  /** Field changes and, when `status` is given, the status rule (see changeStatus). */
-  async update(entityId: string, id: string, dto: UpdateLeadDto): Promise<LeadResponse> {
+  /**
+   * Field changes and, when `status` is given, the status rule (see changeStatus); with an
+   * If-Match condition, only onto a version it names (else StaleVersion → 412).
+   */
+  async update(
+    entityId: string,
+    id: string,
+    dto: UpdateLeadDto,
+    expected?: VersionCondition,
+  ): Promise<LeadResponse> {
     const changes: LeadChanges = {};
     if (dto.firstName !== undefined) changes.firstName = dto.firstName;
     if (dto.lastName !== undefined) changes.lastName = dto.lastName;
     if (dto.email !== undefined) changes.email = dto.email.toLowerCase();
     if (dto.notes !== undefined) changes.notes = dto.notes;
     if (dto.status !== undefined) {
-      return toLeadResponse(await this.changeStatus(entityId, id, dto.status, changes));
+      return toLeadResponse(await this.changeStatus(entityId, id, dto.status, changes, expected));
     }
-    if (Object.keys(changes).length > 0 && !(await this.leads.updateFields(entityId, id, changes)))
-      throw notFound();
-    return toLeadResponse(await this.current(entityId, id));
+    if (
+      Object.keys(changes).length > 0 &&
+      (await this.leads.updateFields(entityId, id, changes, expected))
+    )
+      return toLeadResponse(await this.current(entityId, id));
+    const current = await this.current(entityId, id);
+    assertVersion(expected, current.version);
+    return toLeadResponse(current);
   }
 
   /**
@@ -181,20 +195,28 @@ export class LeadsService implements OnModuleInit {
     id: string,
     status: LeadStatus,
     changes: LeadChanges = {},
+    expected?: VersionCondition,
   ): Promise<LeadRow> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await this.current(entityId, id);
+      assertVersion(expected, current.version);
       if (current.status === status) {
-        if (
-          Object.keys(changes).length > 0 &&
-          !(await this.leads.updateFields(entityId, id, changes))
-        )
-          throw notFound();
-        return Object.keys(changes).length > 0 ? this.current(entityId, id) : current;
+        if (Object.keys(changes).length === 0) return current;
+        if (await this.leads.updateFields(entityId, id, changes, expected))
+          return this.current(entityId, id);
+        continue; // changed meanwhile: re-read (404 if gone, 412 if another version)
       }
       const reachedOutAt = status === 'REACHED_OUT' ? this.clock.now() : null;
       if (
-        await this.leads.updateStatus(entityId, id, current.status, status, reachedOutAt, changes)
+        await this.leads.updateStatus(
+          entityId,
+          id,
+          current.status,
+          status,
+          reachedOutAt,
+          changes,
+          expected,
+        )
       ) {
         return this.current(entityId, id);
       }
@@ -202,10 +224,11 @@ export class LeadsService implements OnModuleInit {
     throw new ConflictException('The lead changed concurrently; retry');
   }
 
-  /** Deletes the row, then its resume file (admin+, enforced by the route). */
-  async remove(entityId: string, id: string): Promise<void> {
-    const deleted = await this.leads.deleteLead(entityId, id);
+  /** Deletes the row (at a version If-Match names, if given), then its resume file (admin+, enforced by the route). */
+  async remove(entityId: string, id: string, expected?: VersionCondition): Promise<void> {
+    const deleted = await this.leads.deleteLead(entityId, id, expected);
     if (!deleted) throw notFound();
+    if ('stale' in deleted) throw new StaleVersion(deleted.stale);
     await this.storage.remove(deleted.resumePath);
   }
 

@@ -5,7 +5,7 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import { Clock } from '../common/clock/clock';
 import { EntitiesService } from '../entities/entities.service';
 import { LEAD_STATUSES } from './lead.entity';
-import { LeadRow } from './lead-row';
+import { LeadInsertRow } from './lead-row';
 import { LeadsBulkLoad } from './leads.bulk-load';
 
 const FIRST = (
@@ -108,8 +108,8 @@ export class SeedDemoCommand extends CommandRunner {
       Presets.shades_classic,
     );
     bar.start(total, 0, { rate: 0 });
-    const make = (from: number, count: number): LeadRow[] => {
-      const rows: LeadRow[] = new Array(count);
+    const make = (from: number, count: number): LeadInsertRow[] => {
+      const rows: LeadInsertRow[] = new Array(count);
       for (let i = 0; i < count; i++) {
         const n = from + i;
         const firstName = pickCommon(FIRST);

@@ -23,6 +23,7 @@ export interface TaskRow {
   errorMessage: string | null;
   result: unknown;
   computeUnitsConsumed: number;
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -56,6 +57,7 @@ export const TASK_COLUMNS: Array<[string, keyof TaskRow]> = [
   ['error_message', 'errorMessage'],
   ['result', 'result'],
   ['compute_units_consumed', 'computeUnitsConsumed'],
+  ['version', 'version'],
   ['created_at', 'createdAt'],
   ['updated_at', 'updatedAt'],
 ];
@@ -92,6 +94,7 @@ export function toTaskRow(raw: Record<string, unknown>): TaskRow {
     errorMessage: (raw.errorMessage as string | null) ?? null,
     result: raw.result === null || raw.result === undefined ? null : fromJson(raw.result),
     computeUnitsConsumed: Number(raw.computeUnitsConsumed),
+    version: Number(raw.version ?? 1),
     createdAt: toDate(raw.createdAt)!,
     updatedAt: toDate(raw.updatedAt)!,
   };

@@ -1,5 +1,5 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
-import { BaseEntity } from '../database/base.entity';
+import { VersionedEntity } from '../database/base.entity';
 import { jsonColumn, timestampColumn, uuidColumn } from '../database/column-types';
 import { OrgEntity } from '../entities/org.entity';
 import { User } from '../users/user.entity';
@@ -27,7 +27,7 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 @Index('ix_tasks_user_status_created', ['userId', 'status', 'createdAt', 'id'])
 @Index('ix_tasks_entity_created', ['entityId', 'createdAt', 'id'])
 @Index('ix_tasks_running_lease', ['leaseExpiresAt'], { where: `"status" = 'running'` })
-export class Task extends BaseEntity {
+export class Task extends VersionedEntity {
   @Column(uuidColumn())
   userId: string;
 

@@ -1,3 +1,4 @@
+import { IfMatch, VersionCondition, Versioned } from '../common/http/etag';
 import {
   Body,
   Controller,
@@ -119,6 +120,7 @@ export class TasksController {
   @Get(':id')
   @Authenticated()
   @Scopes('tasks:read')
+  @Versioned('task')
   @ApiOkResponse({ type: TaskResponse })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such task of yours' })
@@ -134,6 +136,7 @@ export class TasksController {
   @HttpCode(200)
   @Authenticated()
   @Scopes('tasks:write')
+  @Versioned('task')
   @ApiOkResponse({ type: TaskResponse })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiForbiddenResponse({
@@ -144,8 +147,9 @@ export class TasksController {
   cancel(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
+    @IfMatch() expected: VersionCondition,
   ): Promise<TaskResponse> {
-    return this.tasks.cancel(principal, id.toLowerCase());
+    return this.tasks.cancel(principal, id.toLowerCase(), expected);
   }
 
   /** The task's log, oldest first, keyset-paged; filter by level. */

@@ -93,6 +93,7 @@ export class TasksRepository extends SqlRepository {
       errorMessage: null,
       result: null,
       computeUnitsConsumed: 0,
+      version: 1,
     };
   }
 
@@ -200,7 +201,8 @@ export class TasksRepository extends SqlRepository {
     const rows = await this.on({ primary: true }, (m) =>
       queryRows(
         m,
-        `UPDATE tasks SET lease_expires_at = :until, lease_seconds = :leaseSeconds, updated_at = :now
+        `UPDATE tasks SET lease_expires_at = :until, lease_seconds = :leaseSeconds, updated_at = :now,
+           version = version + 1
          WHERE id = :id AND status = 'running' AND claimed_by = :workerId RETURNING id`,
         { id, workerId, until, leaseSeconds, now: this.clock.now() },
       ),
@@ -210,7 +212,7 @@ export class TasksRepository extends SqlRepository {
 
   /** Applies a transition read in the same unit (`from`: the status it was read with). */
   async transition(id: string, from: TaskStatus, changes: TaskChanges, tx: Tx): Promise<TaskRow> {
-    const sets = ['status = :status', 'updated_at = :now'];
+    const sets = ['status = :status', 'updated_at = :now', 'version = version + 1'];
     const params: Record<string, unknown> = {
       id,
       from,
@@ -364,7 +366,7 @@ export class TasksRepository extends SqlRepository {
   private claimUpdate(): string {
     return `UPDATE tasks SET status = 'running', attempts = attempts + 1, claimed_by = :workerId,
       lease_expires_at = :lease, lease_seconds = :leaseSeconds, started_at = :now,
-      completed_at = NULL, updated_at = :now`;
+      completed_at = NULL, updated_at = :now, version = version + 1`;
   }
 
   private claimSql(own: boolean): string {

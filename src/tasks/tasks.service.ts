@@ -1,3 +1,4 @@
+import { assertVersion, VersionCondition } from '../common/http/etag';
 import {
   BadRequestException,
   ForbiddenException,
@@ -133,7 +134,11 @@ export class TasksService {
   }
 
   /** The creator or an admin of the task's organisation; pending or running only (409 otherwise). */
-  async cancel(principal: Principal, id: string): Promise<TaskResponse> {
+  async cancel(
+    principal: Principal,
+    id: string,
+    expected?: VersionCondition,
+  ): Promise<TaskResponse> {
     const task = await this.visible(principal, id);
     if (task.userId !== principal.userId) {
       const role = task.entityId
@@ -143,13 +148,19 @@ export class TasksService {
         throw new ForbiddenException('Only the creator or an organisation admin may cancel a task');
       }
     }
-    const { row, charged } = await this.change(id, 'cancelled', 'cancel', (current, now) => ({
-      status: 'cancelled',
-      claimedBy: null,
-      leaseExpiresAt: null,
-      completedAt: now,
-      ...(current.status === 'running' ? { charge: true } : {}),
-    }));
+    const { row, charged } = await this.change(
+      id,
+      'cancelled',
+      'cancel',
+      (current, now) => ({
+        status: 'cancelled',
+        claimedBy: null,
+        leaseExpiresAt: null,
+        completedAt: now,
+        ...(current.status === 'running' ? { charge: true } : {}),
+      }),
+      expected,
+    );
     this.record({ userId: row.userId, computeUnits: charged });
     return toTaskResponse(row, this.clock.now());
   }
@@ -334,10 +345,13 @@ export class TasksService {
     to: TaskStatus | null,
     action: string,
     plan: (current: TaskRow, now: Date) => TaskChanges & { charge?: boolean },
+    expected?: VersionCondition,
   ): Promise<{ row: TaskRow; charged: number }> {
     return this.uow.run(async (tx) => {
       const current = await this.tasks.findForUpdate(id, tx);
       if (!current) throw notFound();
+      // The row is locked until the unit ends: checking its version here is as atomic as a condition in the UPDATE.
+      assertVersion(expected, current.version);
       if (to) assertTransition(current.status, to, action);
       const now = this.clock.now();
       const { charge, ...changes } = plan(current, now);

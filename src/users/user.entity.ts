@@ -1,9 +1,9 @@
 import { Column, Entity, Index } from 'typeorm';
-import { BaseEntity } from '../database/base.entity';
+import { VersionedEntity } from '../database/base.entity';
 import { timestampColumn } from '../database/column-types';
 
 @Entity('users')
-export class User extends BaseEntity {
+export class User extends VersionedEntity {
   /** Stored lower-cased. */
   @Index('uq_users_email', { unique: true })
   @Column({ type: 'varchar', length: 255 })

@@ -1,3 +1,4 @@
+import { IfMatch, SELF, VersionCondition, Versioned } from '../common/http/etag';
 import {
   Body,
   Controller,
@@ -35,17 +36,20 @@ export class UsersController {
    */
   @Patch('me')
   @Authenticated()
+  @Versioned('user', SELF)
   @ApiConflictResponse({ description: 'The username is taken' })
   updateMe(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: UpdateMeDto,
+    @IfMatch() expected: VersionCondition,
   ): Promise<UpdateMeResponse> {
-    return this.users.updateMe(principal, dto);
+    return this.users.updateMe(principal, dto, expected);
   }
 
   /** Yourself, or anyone for platform admins; other users answer 404. */
   @Get(':id')
   @Authenticated()
+  @Versioned('user', 'id')
   findOne(
     @CurrentPrincipal() principal: Principal,
     @Param('id', ParseUUIDPipe) id: string,

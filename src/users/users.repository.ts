@@ -1,3 +1,5 @@
+import { VersionCondition } from '../common/http/etag';
+import { whereVersion } from '../database/versioning';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, DeepPartial } from 'typeorm';
@@ -112,13 +114,18 @@ export class UsersRepository extends SqlRepository {
   }
 
   /** Sets updated_at too; false when there is no such user. */
-  async updateUser(id: string, changes: UserChanges): Promise<boolean> {
-    const result = await this.dataSource
+  /** One UPDATE (it bumps `version`, VersionedEntity); conditional on `expected` (If-Match) when given. */
+  async updateUser(
+    id: string,
+    changes: UserChanges,
+    expected?: VersionCondition,
+  ): Promise<boolean> {
+    const qb = this.dataSource
       .createQueryBuilder()
       .update(User)
       .set({ ...changes, updatedAt: this.clock.now() })
-      .where('id = :id', { id })
-      .execute();
+      .where('id = :id', { id });
+    const result = await whereVersion(qb, expected).execute();
     return (result.affected ?? 0) > 0;
   }
 

@@ -7,6 +7,7 @@ import {
 import { Principal } from '../common/auth/access';
 import { Page } from '../common/pagination/pagination';
 import { CacheKeys } from '../cache/cache-keys';
+import { assertVersion, StaleVersion, VersionCondition } from '../common/http/etag';
 import { CacheService } from '../cache/cache.service';
 import { Clock } from '../common/clock/clock';
 import { classifyDatabaseError } from '../database/database-errors';
@@ -38,6 +39,7 @@ export function toUserResponse(user: User): UserResponse {
     isActive: user.isActive,
     isAdmin: user.isAdmin,
     lastLoginAt: user.lastLoginAt ? new Date(user.lastLoginAt).toISOString() : null,
+    version: user.version,
     createdAt: new Date(user.createdAt).toISOString(),
     updatedAt: new Date(user.updatedAt).toISOString(),
   };
@@ -135,9 +137,14 @@ export class UsersService {
 
   /**
    * A password change ends every other session of the user; the caller's session (if they
-   * used one, not an API key) continues with fresh tokens, returned as `tokens`.
+   * used one, not an API key) continues with fresh tokens, returned as `tokens`. With an
+   * If-Match condition, only onto a version it names (else StaleVersion → 412).
    */
-  async updateMe(principal: Principal, dto: UpdateMeDto): Promise<UpdateMeResponse> {
+  async updateMe(
+    principal: Principal,
+    dto: UpdateMeDto,
+    expected?: VersionCondition,
+  ): Promise<UpdateMeResponse> {
     const id = principal.userId;
     const changes: Partial<User> = {};
     if (dto.firstName !== undefined) changes.firstName = dto.firstName;
@@ -161,15 +168,20 @@ export class UsersService {
       changes.passwordHash = await this.hasher.hash(dto.password);
     }
     if (Object.keys(changes).length > 0) {
-      const found = await this.users.updateUser(id, changes);
+      const found = await this.users.updateUser(id, changes, expected);
       await this.identityCache.drop(CacheKeys.user(id));
-      if (!found) throw new NotFoundException('User not found');
+      if (!found) {
+        const current = await this.users.findById(id);
+        if (current && expected !== undefined) throw new StaleVersion(current.version);
+        throw new NotFoundException('User not found');
+      }
     }
     const tokens = changes.passwordHash
       ? await this.sessions.keepOnly(id, principal.sessionId)
       : null;
     const user = await this.findView(id);
     if (!user) throw new NotFoundException('User not found');
+    if (Object.keys(changes).length === 0) assertVersion(expected, user.version);
     return tokens ? { ...user, tokens } : user;
   }
 

@@ -19,6 +19,8 @@ export class AnalysisResponse {
   startedAt: Date | null;
   /** When it reached completed or failed. */
   completedAt: Date | null;
+  /** Bumped by every write; the `ETag` of the analysis routes is made from it. */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -65,6 +67,7 @@ export function toAnalysisResponse(row: AnalysisRow): AnalysisResponse {
     errorMessage: row.errorMessage,
     startedAt: row.startedAt,
     completedAt: row.completedAt,
+    version: row.version,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

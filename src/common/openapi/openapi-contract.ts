@@ -41,13 +41,14 @@ interface Operation extends Json {
   operationId?: string;
   summary?: string;
   description?: string;
-  parameters?: Array<{ in: string; name: string; schema?: Schema }>;
+  parameters?: Array<{ in: string; name: string; schema?: Schema } & Json>;
   requestBody?: Json;
   responses?: Record<string, Json>;
   security?: Array<Record<string, string[]>>;
   'x-access'?: { kind: string; role?: string };
   'x-scopes'?: string[];
   'x-idempotent'?: boolean;
+  'x-versioned'?: { resource: string };
 }
 
 export const PROBLEM_SCHEMA = 'ProblemDetails';
@@ -93,6 +94,8 @@ const DEFAULT_DESCRIPTIONS: Record<string, string> = {
   '403': 'Authenticated but not allowed (role, platform admin or API-key scope)',
   '404': 'Not found, or not yours',
   '409': 'Conflict with the current state',
+  '412':
+    'If-Match names none of the current ETag: nothing was written (the current ETag is in the ETag header and `currentEtag`)',
   '413': 'The request body is larger than allowed',
   '415': 'The body is not JSON (or multipart/form-data where the route accepts it)',
   '429': 'Too many requests; retry after Retry-After seconds',
@@ -127,6 +130,7 @@ export function completeOpenApiDocument<T extends object>(
         if (media.schema) toJsonSchema2020(media.schema as Schema);
       op.responses = op.responses ?? {};
       if (op['x-idempotent']) documentIdempotency(op);
+      if (op['x-versioned']) documentVersioning(method, op);
       for (const status of derivedStatuses(path, op, facts, options)) {
         op.responses[status] = op.responses[status] ?? {};
       }
@@ -189,6 +193,56 @@ function documentIdempotency(op: Operation): void {
         schema: { type: 'string', enum: ['true'] },
       },
       ...(response.headers as Json | undefined),
+    };
+  }
+}
+
+const ETAG_HEADER = {
+  ETag: {
+    description: 'Strong entity tag of this version of the resource (changes on every write)',
+    schema: { type: 'string' },
+  },
+};
+
+/**
+ * A @Versioned route (src/common/http/etag.ts): the ETag header on its 2xx answers; a GET takes
+ * If-None-Match (→ 304, no body), a write takes If-Match (→ 412 when stale; malformed → 400).
+ */
+function documentVersioning(method: string, op: Operation): void {
+  const read = method === 'get' || method === 'head';
+  op.parameters = [
+    ...(op.parameters ?? []),
+    read
+      ? {
+          in: 'header',
+          name: 'If-None-Match',
+          required: false,
+          description:
+            'ETag(s) you hold: 304 with no body while the resource still has one of them',
+          schema: { type: 'string' },
+        }
+      : {
+          in: 'header',
+          name: 'If-Match',
+          required: false,
+          description:
+            'ETag(s) from an earlier answer: the write happens only if the resource still has one (else 412); absent → unconditional',
+          schema: { type: 'string' },
+        },
+  ];
+  const responses = (op.responses = op.responses ?? {});
+  for (const [status, response] of Object.entries(responses)) {
+    if (/^2/.test(status) && status !== '204')
+      response.headers = { ...(response.headers as Json | undefined), ...ETAG_HEADER };
+  }
+  if (read)
+    responses['304'] = responses['304'] ?? {
+      description: 'Not modified (If-None-Match)',
+      headers: ETAG_HEADER,
+    };
+  else {
+    responses['412'] = responses['412'] ?? {
+      headers: ETAG_HEADER,
     };
   }
 }

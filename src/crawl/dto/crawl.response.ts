@@ -36,6 +36,8 @@ export class CrawlSummaryResponse {
   createdBy: string;
   /** When the crawl completed. */
   crawledAt: Date | null;
+  /** Bumped by every write; the `ETag` of the crawl's routes is made from it. */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -87,6 +89,7 @@ export function toCrawlSummaryResponse(row: CrawlSummaryRow): CrawlSummaryRespon
     seoScore: row.seoScore,
     createdBy: row.createdBy,
     crawledAt: row.crawledAt,
+    version: row.version,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

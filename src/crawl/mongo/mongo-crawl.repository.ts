@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Connection, Model, trusted } from 'mongoose';
+import { VersionCondition } from '../../common/http/etag';
 import { Clock } from '../../common/clock/clock';
 import { CursorPosition } from '../../common/pagination/pagination';
 import {
@@ -44,6 +45,11 @@ const storeTestResult = (r: TestResult) => ({
   tested_at: r.testedAt,
 });
 
+/** The If-Match condition as a filter: `{ version: { $in } }` in the same operation as the write. */
+function versionFilter(expected: VersionCondition): Record<string, unknown> {
+  return expected === undefined ? {} : { version: trusted({ $in: [...expected] }) };
+}
+
 /**
  * A stored document as a row. The heavy fields are mapped only when the server sent them, so
  * what a projection left out stays out (and a store that ignored the projection shows).
@@ -62,6 +68,7 @@ function fromDocument(doc: Doc): CrawlRow {
     seoScore: doc.seo_score ?? null,
     createdBy: doc.created_by,
     crawledAt: doc.crawled_at ?? null,
+    version: doc.version ?? 1,
     createdAt: doc.created_at,
     updatedAt: doc.updated_at,
   };
@@ -103,6 +110,10 @@ export class MongoCrawlRepository extends CrawlRepository {
   /** The schema's indexes (unique URL per entity, keyset, status, text); awaited at start. */
   async createIndexes(): Promise<void> {
     await this.model.createIndexes();
+    // Documents stored before versions existed start at 1 (as the SQL migration does for rows).
+    await this.model
+      .updateMany({ version: trusted({ $exists: false }) }, { $set: { version: 1 } })
+      .exec();
   }
 
   async insertCrawl(entityId: string, values: NewCrawl): Promise<CrawlRow | null> {
@@ -123,6 +134,7 @@ export class MongoCrawlRepository extends CrawlRepository {
       seo_score: null,
       created_by: values.createdBy,
       crawled_at: null,
+      version: 1,
       created_at: now,
       updated_at: now,
     };
@@ -197,6 +209,7 @@ export class MongoCrawlRepository extends CrawlRepository {
     id: string,
     changes: CrawlChanges,
     whileStatus?: CrawlStatus,
+    expected?: VersionCondition,
   ): Promise<boolean> {
     const $set: Record<string, unknown> = { updated_at: this.clock.now() };
     for (const [key, value] of Object.entries(changes)) {
@@ -204,8 +217,13 @@ export class MongoCrawlRepository extends CrawlRepository {
     }
     const result = await this.model
       .updateOne(
-        { _id: id, entity_id: entityId, ...(whileStatus ? { crawl_status: whileStatus } : {}) },
-        { $set },
+        {
+          _id: id,
+          entity_id: entityId,
+          ...(whileStatus ? { crawl_status: whileStatus } : {}),
+          ...versionFilter(expected),
+        },
+        { $set, $inc: { version: 1 } },
         { runValidators: true },
       )
       .exec();
@@ -225,6 +243,7 @@ export class MongoCrawlRepository extends CrawlRepository {
         {
           $push: { test_results: { $each: results.map(storeTestResult), $slice: -keep } },
           $set: { updated_at: this.clock.now() },
+          $inc: { version: 1 },
         },
         { runValidators: true },
       )
@@ -232,8 +251,10 @@ export class MongoCrawlRepository extends CrawlRepository {
     return result.matchedCount > 0;
   }
 
-  async deleteCrawl(entityId: string, id: string): Promise<boolean> {
-    const result = await this.model.deleteOne({ _id: id, entity_id: entityId }).exec();
+  async deleteCrawl(entityId: string, id: string, expected?: VersionCondition): Promise<boolean> {
+    const result = await this.model
+      .deleteOne({ _id: id, entity_id: entityId, ...versionFilter(expected) })
+      .exec();
     return result.deletedCount > 0;
   }
 

@@ -29,6 +29,8 @@ export interface WebsiteCrawlDocument {
   seo_score: number | null;
   created_by: string;
   crawled_at: Date | null;
+  /** Bumped ($inc) by every update: the ETag's source. */
+  version: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -79,6 +81,7 @@ export const WebsiteCrawlSchema = new Schema<WebsiteCrawlDocument>(
     seo_score: { type: Number, default: null, min: 0, max: 1 },
     created_by: { type: String, required: true },
     crawled_at: { type: Date, default: null },
+    version: { type: Number, required: true, default: 1 },
     created_at: { type: Date, required: true },
     updated_at: { type: Date, required: true },
   },

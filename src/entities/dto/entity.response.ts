@@ -8,6 +8,8 @@ export class EntityResponse {
   slug: string;
   @ApiProperty({ enum: ROLES })
   role: Role;
+  /** Bumped by every write of the organisation; its `ETag` is made from it. */
+  version: number;
   /** ISO 8601 */
   createdAt: string;
   /** ISO 8601 */
@@ -28,6 +30,8 @@ export class MemberResponse {
   lastName: string | null;
   @ApiProperty({ enum: ROLES })
   role: Role;
+  /** Bumped by every change of the membership; `If-Match: "member-<entityId>-<userId>-<version>"` makes a role change or removal conditional on it. */
+  version: number;
   /** When the membership was created (ISO 8601). */
   joinedAt: string;
 }

@@ -23,6 +23,8 @@ export class LeadResponse {
   /** null when no resume is attached; download it from `…/resume`. */
   @ApiPropertyOptional({ type: ResumeInfoResponse, nullable: true })
   resume: ResumeInfoResponse | null;
+  /** Bumped by every write; the `ETag` of the lead's routes is made from it. */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -80,6 +82,7 @@ export function toLeadResponse(row: LeadRow): LeadResponse {
           fileName: row.resumeFileName,
         }
       : null,
+    version: row.version,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

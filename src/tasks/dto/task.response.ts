@@ -37,6 +37,8 @@ export class TaskResponse extends TaskSummaryResponse {
   durationSeconds: number | null;
   isFinished: boolean;
   canBeCancelled: boolean;
+  /** Bumped by every write (claims, heartbeats, state changes); the task's `ETag` is made from it. */
+  version: number;
 }
 
 export class TaskPageResponse {
@@ -102,6 +104,7 @@ export function toTaskResponse(row: TaskRow, now: Date): TaskResponse {
         : null,
     isFinished: isFinished(row.status),
     canBeCancelled: canBeCancelled(row.status),
+    version: row.version,
   };
 }
 

@@ -9,6 +9,8 @@ export class UserResponse {
   isAdmin: boolean;
   /** ISO 8601 */
   lastLoginAt: string | null;
+  /** Bumped by every write of the account (sign-ins too: they set lastLoginAt); the `ETag` is made from it. */
+  version: number;
   /** ISO 8601 */
   createdAt: string;
   /** ISO 8601 */
