@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { Tx } from '../database/unit-of-work';
+import { BackupTable } from './table-order';
+
+/** Bound parameters per statement: SQLite allows 32766, PostgreSQL 65535. */
+const MAX_PARAMETERS = { sqlite: 32_000, postgres: 65_000 } as const;
+/** Rows per INSERT beyond which a bigger statement stops paying off. */
+const MAX_ROWS_PER_INSERT = 2_000;
+
+export type RawRow = Record<string, unknown>;
+
+/** Every statement of backup and restore: whole-table reads by primary key, bulk writes. */
+@Injectable()
+export class BackupRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  get kind(): 'postgres' | 'sqlite' {
+    return this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+  }
+
+  /** Rows per multi-row INSERT for a table of this many columns. */
+  rowsPerInsert(columnCount: number): number {
+    return Math.max(
+      1,
+      Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMETERS[this.kind] / columnCount)),
+    );
+  }
+
+  /**
+   * One consistent snapshot for a whole backup, without blocking writers: a read-only
+   * REPEATABLE READ transaction on PostgreSQL, a deferred (read) transaction on SQLite (WAL).
+   */
+  async inSnapshot<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner('master');
+    try {
+      if (this.kind === 'postgres') {
+        await runner.startTransaction('REPEATABLE READ');
+        await runner.query('SET TRANSACTION READ ONLY');
+      } else {
+        await runner.startTransaction();
+      }
+      try {
+        return await work(runner);
+      } finally {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** The applied migrations, oldest first (empty on a database never migrated). */
+  async appliedMigrations(runner?: QueryRunner | EntityManager): Promise<string[]> {
+    const rows = (await (runner ?? this.dataSource)
+      .query(`SELECT name FROM migrations ORDER BY id`)
+      .catch(() => [])) as { name: string }[];
+    return rows.map((row) => row.name);
+  }
+
+  async count(on: QueryRunner | EntityManager, table: BackupTable): Promise<number> {
+    const [row] = (await on.query(`SELECT COUNT(*) AS n FROM ${this.quote(table.name)}`)) as {
+      n: unknown;
+    }[];
+    return Number(row.n);
+  }
+
+  /**
+   * The next `limit` rows after `after` (the last row's primary key values; null: from the
+   * start), by primary key: a keyset read, so every page costs the same however deep it is.
+   * On PostgreSQL system_logs is the partitioned parent: reading it reads every partition.
+   */
+  async page(
+    runner: QueryRunner,
+    table: BackupTable,
+    after: unknown[] | null,
+    limit: number,
+  ): Promise<RawRow[]> {
+    const columns = table.columns.map((c) => this.quote(c.databaseName)).join(', ');
+    const key = table.primaryKey.map((c) => this.quote(c));
+    const params: unknown[] = after ? [...after] : [];
+    const where = after
+      ? `WHERE (${key.join(', ')}) > (${after.map((_, i) => this.placeholder(i)).join(', ')})`
+      : '';
+    params.push(limit);
+    const sql = `SELECT ${columns} FROM ${this.quote(table.name)} ${where} ORDER BY ${key.join(', ')} LIMIT ${this.placeholder(params.length - 1)}`;
+    return (await runner.query(sql, params)) as RawRow[];
+  }
+
+  /** One multi-row INSERT (rows already in the driver's persisted form, header column order). */
+  async insertRows(tx: Tx, table: string, columns: string[], rows: unknown[][]): Promise<void> {
+    if (rows.length === 0) return;
+    const params: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const marks = row.map((value) => {
+        params.push(value);
+        return this.placeholder(params.length - 1);
+      });
+      return `(${marks.join(', ')})`;
+    });
+    await tx.manager.query(
+      `INSERT INTO ${this.quote(table)} (${columns.map((c) => this.quote(c)).join(', ')}) VALUES ${tuples.join(', ')}`,
+      params,
+    );
+  }
+
+  async deleteAll(tx: Tx, table: BackupTable): Promise<void> {
+    await tx.manager.query(`DELETE FROM ${this.quote(table.name)}`);
+  }
+
+  /**
+   * SQLite checks foreign keys at commit for the rest of this transaction, so rows of a
+   * self-referencing table restore in any order. PostgreSQL's constraints are not deferrable:
+   * there the file's table order (parents first) is what keeps every insert valid.
+   */
+  async deferForeignKeys(tx: Tx): Promise<void> {
+    if (this.kind === 'sqlite') await tx.manager.query('PRAGMA defer_foreign_keys = ON');
+  }
+
+  /** Driver conversions: raw → hydrated (Date, boolean, parsed JSON) and back. */
+  get driver() {
+    return this.dataSource.driver;
+  }
+
+  private quote(name: string): string {
+    return `"${name.replace(/"/g, '""')}"`;
+  }
+
+  private placeholder(index: number): string {
+    return this.kind === 'postgres' ? `$${index + 1}` : '?';
+  }
+}
