@@ -5,6 +5,9 @@ export const APPLICATION_ID = 'cornerstone';
 export const BACKUP_FORMAT = 'cornerstone-backup';
 export const BACKUP_FORMAT_VERSION = 1;
 
+/** The system log's `service` of backup and restore runs. */
+export const BACKUP_LOG_SERVICE = 'backup';
+
 /** The first line of a backup file. */
 export interface BackupHeader {
   format: typeof BACKUP_FORMAT;
@@ -46,6 +49,16 @@ const DATE_TYPES = new Set<unknown>([
   'timestamp with time zone',
   'timestamp without time zone',
 ]);
+
+const JSON_TYPES = new Set<unknown>(['json', 'jsonb', 'simple-json']);
+
+/**
+ * JSON columns travel as their JSON text (read as text on PostgreSQL too): the only form in
+ * which a stored JSON null and an SQL NULL stay apart, and it restores byte for byte.
+ */
+export function isJsonColumn(column: ColumnMetadata): boolean {
+  return JSON_TYPES.has(column.type);
+}
 
 /**
  * A hydrated value (driver conversions applied: Date, boolean, parsed JSON) as portable JSON:

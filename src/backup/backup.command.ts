@@ -1,10 +1,8 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { SystemLogService } from '../analytics/system-log.service';
-import { BackupError } from './backup-format';
+import { BACKUP_LOG_SERVICE, BackupError } from './backup-format';
 import { BackupService, BackupSummary } from './backup.service';
 import { stderrProgress } from './progress';
-
-const SERVICE = 'backup';
 
 function describe(summary: BackupSummary, seconds: number): string {
   return `${summary.rows} rows in ${summary.tables.length} tables, schema ${summary.schema}, ${seconds.toFixed(1)} s`;
@@ -24,7 +22,7 @@ async function recorded(
   try {
     const summary = await run();
     const seconds = (Date.now() - started) / 1000;
-    logs.log(SERVICE, 'INFO', `${what} ${path}: ${describe(summary, seconds)}`, {
+    logs.log(BACKUP_LOG_SERVICE, 'INFO', `${what} ${path}: ${describe(summary, seconds)}`, {
       operation: what,
       path,
       schema: summary.schema,
@@ -35,7 +33,10 @@ async function recorded(
     return summary;
   } catch (error) {
     const message = error instanceof BackupError ? error.message : String(error);
-    logs.log(SERVICE, 'ERROR', `${what} ${path} failed: ${message}`, { operation: what, path });
+    logs.log(BACKUP_LOG_SERVICE, 'ERROR', `${what} ${path} failed: ${message}`, {
+      operation: what,
+      path,
+    });
     // The CLI exits on the error without closing the app: write the event now.
     await logs.flush().catch(() => undefined);
     throw error;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { Tx } from '../database/unit-of-work';
+import { BACKUP_LOG_SERVICE, isJsonColumn } from './backup-format';
 import { BackupTable } from './table-order';
 
 /** Bound parameters per statement: SQLite allows 32766, PostgreSQL 65535. */
@@ -67,6 +68,20 @@ export class BackupRepository {
   }
 
   /**
+   * Rows that make a restore target "not empty": all of them, except the system events of
+   * earlier backup and restore runs (a failed restore records itself in the database it
+   * refused to change; that must not block the next attempt).
+   */
+  async countData(tx: Tx, table: BackupTable): Promise<number> {
+    if (table.name !== 'system_logs') return this.count(tx.manager, table);
+    const [row] = (await tx.manager.query(
+      `SELECT COUNT(*) AS n FROM system_logs WHERE service <> ${this.placeholder(0)}`,
+      [BACKUP_LOG_SERVICE],
+    )) as { n: unknown }[];
+    return Number(row.n);
+  }
+
+  /**
    * The next `limit` rows after `after` (the last row's primary key values; null: from the
    * start), by primary key: a keyset read, so every page costs the same however deep it is.
    * On PostgreSQL system_logs is the partitioned parent: reading it reads every partition.
@@ -77,7 +92,13 @@ export class BackupRepository {
     after: unknown[] | null,
     limit: number,
   ): Promise<RawRow[]> {
-    const columns = table.columns.map((c) => this.quote(c.databaseName)).join(', ');
+    const columns = table.columns
+      .map((c) =>
+        this.kind === 'postgres' && isJsonColumn(c)
+          ? `${this.quote(c.databaseName)}::text AS ${this.quote(c.databaseName)}`
+          : this.quote(c.databaseName),
+      )
+      .join(', ');
     const key = table.primaryKey.map((c) => this.quote(c));
     const params: unknown[] = after ? [...after] : [];
     const where = after

@@ -15,6 +15,7 @@ import {
   BackupError,
   BackupHeader,
   fromPortable,
+  isJsonColumn,
   migrationTimestamp,
   toPortable,
 } from './backup-format';
@@ -122,13 +123,16 @@ export class BackupService {
       const expected = header.tables.find((t) => t.name === table.name)!.rows;
       let written = 0;
       let after: unknown[] | null = null;
+      const json = table.columns.map(isJsonColumn);
       for (;;) {
         const page: RawRow[] = await this.repository.page(runner, table, after, READ_BATCH);
         if (page.length === 0) break;
         let chunk = '';
         for (const row of page) {
-          const values = table.columns.map((c) =>
-            toPortable(driver.prepareHydratedValue(row[c.databaseName], c)),
+          const values = table.columns.map((c, i) =>
+            json[i]
+              ? row[c.databaseName]
+              : toPortable(driver.prepareHydratedValue(row[c.databaseName], c)),
           );
           chunk += `${JSON.stringify({ t: table.name, r: values })}\n`;
         }
@@ -254,7 +258,13 @@ export class BackupService {
           throw new BackupError(`restore: unknown column "${entry.name}.${name}" in the backup`);
         return column;
       });
-      byName.set(entry.name, { table, columns, expected: entry.rows, restored: 0 });
+      byName.set(entry.name, {
+        table,
+        columns,
+        json: columns.map(isJsonColumn),
+        expected: entry.rows,
+        restored: 0,
+      });
     }
     return { known, byName };
   }
@@ -270,8 +280,7 @@ export class BackupService {
     force: boolean,
   ): Promise<void> {
     const counts = new Map<string, number>();
-    for (const table of known)
-      counts.set(table.name, await this.repository.count(tx.manager, table));
+    for (const table of known) counts.set(table.name, await this.repository.countData(tx, table));
     const occupied = known.filter(
       (t) => counts.get(t.name)! > 0 && !MIGRATION_SEEDED_TABLES.has(t.name),
     );
@@ -283,8 +292,9 @@ export class BackupService {
     }
     const inFile = new Set(header.tables.map((t) => t.name));
     for (const table of [...known].reverse()) {
-      if (counts.get(table.name)! === 0) continue;
-      if (force || inFile.has(table.name)) await this.repository.deleteAll(tx, table);
+      if (force || (MIGRATION_SEEDED_TABLES.has(table.name) && inFile.has(table.name))) {
+        await this.repository.deleteAll(tx, table);
+      }
     }
   }
 
@@ -341,6 +351,7 @@ export class BackupService {
       batch.push(
         target.columns.map((column, i) => {
           try {
+            if (target.json[i]) return jsonText(values[i]);
             return driver.preparePersistentValue(fromPortable(values[i], column), column);
           } catch (error) {
             throw new BackupError(
@@ -366,6 +377,7 @@ export class BackupService {
 interface RestoreTable {
   table: BackupTable;
   columns: BackupTable['columns'];
+  json: boolean[];
   expected: number;
   restored: number;
 }
@@ -386,6 +398,16 @@ async function* readLines(stream: NodeJS.ReadableStream): AsyncGenerator<Line> {
     for (const text of parts) yield { number: ++number, text };
   }
   if (carry !== '') yield { number: ++number, text: carry };
+}
+
+/** A JSON column's value as the file carries it: its JSON text, or null. */
+function jsonText(value: unknown): string | null {
+  if (value === null) return null;
+  if (typeof value === 'string') {
+    JSON.parse(value);
+    return value;
+  }
+  throw new Error('not JSON text');
 }
 
 function parseLine(line: Line): unknown {

@@ -4,7 +4,7 @@ import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 /** One table as the backup sees it: read straight from the entities' metadata. */
 export interface BackupTable {
   name: string;
-  /** Every stored column, in entity order. */
+  /** Every stored column, in entity order; generated ones (the database computes them) left out. */
   columns: ColumnMetadata[];
   /** The primary key's columns: the keyset order of the streamed reads. */
   primaryKey: string[];
@@ -15,7 +15,8 @@ export interface BackupTable {
 /**
  * Every table of the relational schema, parents before children. Taken from
  * DataSource.entityMetadatas, not a list kept by hand: a table added by a new entity is
- * backed up and restored without touching this module. The migrations table is no entity.
+ * backed up and restored without touching this module. TypeORM's own tables (migrations,
+ * typeorm_metadata) are no entities: the migrations write them.
  */
 export function backupTables(dataSource: DataSource): BackupTable[] {
   const tables = dataSource.entityMetadatas
@@ -25,7 +26,9 @@ export function backupTables(dataSource: DataSource): BackupTable[] {
 }
 
 function toBackupTable(metadata: EntityMetadata): BackupTable {
-  const columns = metadata.columns.filter((c) => !c.isVirtual && !c.isVirtualProperty);
+  const columns = metadata.columns.filter(
+    (c) => !c.isVirtual && !c.isVirtualProperty && !c.generatedType,
+  );
   return {
     name: metadata.tableName,
     columns,
