@@ -8,7 +8,7 @@
  *
  *   npm run bench:backup                 # 1,000,000 + 1,000,000
  *   npm run bench:backup -- 200000       # a smaller N
- *   npm run bench:backup -- 200000 --no-build
+ *   npm run bench:backup -- 200000 --no-build --profile   # reuse the build; .cpuprofile per command
  */
 'use strict';
 const { execFileSync, spawn } = require('node:child_process');
@@ -71,7 +71,16 @@ function cli(commandArgs, databaseUrl) {
     const started = process.hrtime.bigint();
     const child = spawn(
       '/usr/bin/time',
-      ['-v', process.execPath, join(DIST, 'src', 'cli.js'), ...commandArgs],
+      [
+        '-v',
+        process.execPath,
+        // --profile: a .cpuprofile per command in bench/results (bench/cpuprofile-summary.js reads it).
+        ...(args.includes('--profile')
+          ? ['--cpu-prof', '--cpu-prof-dir', join(__dirname, 'results')]
+          : []),
+        join(DIST, 'src', 'cli.js'),
+        ...commandArgs,
+      ],
       {
         cwd: ROOT,
         env: {

@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { Tx } from '../database/unit-of-work';
 import { BACKUP_LOG_SERVICE, isJsonColumn } from './backup-format';
 import { BackupTable } from './table-order';
 
-/** Bound parameters per statement: SQLite allows 32766, PostgreSQL 65535. */
-const MAX_PARAMETERS = { sqlite: 32_000, postgres: 65_000 } as const;
+/** Bound parameters per statement: SQLite allows 32766. */
+const SQLITE_MAX_PARAMETERS = 32_000;
 /** Rows per INSERT beyond which a bigger statement stops paying off. */
 const MAX_ROWS_PER_INSERT = 2_000;
+/** PostgreSQL binds one array per column: the row count is bounded by memory only. */
+const PG_ROWS_PER_INSERT = 5_000;
 
 export type RawRow = Record<string, unknown>;
 
@@ -21,11 +24,12 @@ export class BackupRepository {
     return this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
   }
 
-  /** Rows per multi-row INSERT for a table of this many columns. */
+  /** Rows per bulk INSERT for a table of this many columns (SQLite: within its parameter limit). */
   rowsPerInsert(columnCount: number): number {
+    if (this.kind === 'postgres') return PG_ROWS_PER_INSERT;
     return Math.max(
       1,
-      Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMETERS[this.kind] / columnCount)),
+      Math.min(MAX_ROWS_PER_INSERT, Math.floor(SQLITE_MAX_PARAMETERS / columnCount)),
     );
   }
 
@@ -109,19 +113,37 @@ export class BackupRepository {
     return (await runner.query(sql, params)) as RawRow[];
   }
 
-  /** One multi-row INSERT (rows already in the driver's persisted form, header column order). */
-  async insertRows(tx: Tx, table: string, columns: string[], rows: unknown[][]): Promise<void> {
+  /**
+   * One bulk INSERT (rows already in the driver's persisted form, in `columns` order).
+   * PostgreSQL: one array parameter per column, unnested (`INSERT … SELECT * FROM unnest($1::uuid[], …)`):
+   * a handful of parameters to parse and plan whatever the row count. SQLite: a multi-row VALUES.
+   */
+  async insertRows(
+    tx: Tx,
+    table: BackupTable,
+    columns: ColumnMetadata[],
+    rows: unknown[][],
+  ): Promise<void> {
     if (rows.length === 0) return;
+    const names = columns.map((c) => this.quote(c.databaseName)).join(', ');
+    if (this.kind === 'postgres') {
+      const arrays = columns.map((_, i) => rows.map((row) => row[i]));
+      const casts = columns.map(
+        (c, i) => `$${i + 1}::${this.dataSource.driver.normalizeType(c)}[]`,
+      );
+      await tx.manager.query(
+        `INSERT INTO ${this.quote(table.name)} (${names}) SELECT * FROM unnest(${casts.join(', ')})`,
+        arrays,
+      );
+      return;
+    }
     const params: unknown[] = [];
     const tuples = rows.map((row) => {
-      const marks = row.map((value) => {
-        params.push(value);
-        return this.placeholder(params.length - 1);
-      });
-      return `(${marks.join(', ')})`;
+      for (const value of row) params.push(value);
+      return `(${row.map(() => '?').join(', ')})`;
     });
     await tx.manager.query(
-      `INSERT INTO ${this.quote(table)} (${columns.map((c) => this.quote(c)).join(', ')}) VALUES ${tuples.join(', ')}`,
+      `INSERT INTO ${this.quote(table.name)} (${names}) VALUES ${tuples.join(', ')}`,
       params,
     );
   }
@@ -137,6 +159,16 @@ export class BackupRepository {
    */
   async deferForeignKeys(tx: Tx): Promise<void> {
     if (this.kind === 'sqlite') await tx.manager.query('PRAGMA defer_foreign_keys = ON');
+  }
+
+  /**
+   * Bulk-load settings for this transaction only (PostgreSQL): a larger GIN pending list, so
+   * the trigram indexes of leads take the rows in big merges instead of many small ones.
+   */
+  async prepareBulkLoad(tx: Tx): Promise<void> {
+    if (this.kind === 'postgres') {
+      await tx.manager.query(`SET LOCAL gin_pending_list_limit = '64MB'`);
+    }
   }
 
   /** Driver conversions: raw → hydrated (Date, boolean, parsed JSON) and back. */

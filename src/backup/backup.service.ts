@@ -89,7 +89,8 @@ export class BackupService {
         const rows = [...counts.values()].reduce((a, b) => a + b, 0);
         progress.start(rows);
         await pipeline(
-          Readable.from(this.lines(runner, header, tables, progress)),
+          // One page waiting at most: the reads run only as fast as gzip and the disk drain.
+          Readable.from(this.lines(runner, header, tables, progress), { highWaterMark: 1 }),
           createGzip(),
           createWriteStream(partial),
         );
@@ -168,6 +169,7 @@ export class BackupService {
       progress.start(total);
       await this.uow.run(async (tx) => {
         await this.repository.deferForeignKeys(tx);
+        await this.repository.prepareBulkLoad(tx);
         await this.emptyTarget(tx, plan.known, header, options.force === true);
         await this.insertAll(tx, lines, header, plan.byName, progress);
       });
@@ -309,16 +311,18 @@ export class BackupService {
     const done = new Set<string>();
     let current: RestoreTable | null = null;
     let batch: unknown[][] = [];
+    // One INSERT in flight while the next batch is parsed: the database and the parsing overlap.
+    let inFlight: Promise<void> = Promise.resolve();
     const flush = async () => {
+      await inFlight;
       if (!current || batch.length === 0) return;
-      await this.repository.insertRows(
-        tx,
-        current.table.name,
-        current.columns.map((c) => c.databaseName),
-        batch,
-      );
-      progress.advance(batch.length);
+      const rows = batch;
       batch = [];
+      inFlight = this.repository
+        .insertRows(tx, current.table, current.columns, rows)
+        .then(() => progress.advance(rows.length));
+      // Awaited by the next flush; until then a failure must not count as unhandled.
+      inFlight.catch(() => undefined);
     };
     for await (const line of lines) {
       if (line.text === '') continue;
@@ -363,6 +367,7 @@ export class BackupService {
       if (batch.length >= this.repository.rowsPerInsert(target.columns.length)) await flush();
     }
     await flush();
+    await inFlight;
     for (const entry of header.tables) {
       const restored = byName.get(entry.name)!.restored;
       if (restored !== entry.rows) {
