@@ -19,6 +19,8 @@ export interface BackupHeader {
   schema: { migration: string; timestamp: number };
   createdAt: string;
   tables: BackupTableHeader[];
+  /** What this file does not hold, said in words (crawl documents kept in MongoDB). */
+  excluded: string[];
 }
 
 export interface BackupTableHeader {

@@ -61,6 +61,7 @@ export class BackupCommand extends CommandRunner {
     const summary = await recorded(this.logs, 'backup', options.out, () =>
       this.backups.backup(options.out, stderrProgress('backup')),
     );
+    for (const line of summary.excluded) process.stderr.write(`backup: warning: ${line}\n`);
     process.stdout.write(
       `Backed up to ${summary.path}: ${describe(summary, (Date.now() - started) / 1000)}\n`,
     );

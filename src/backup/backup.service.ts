@@ -7,6 +7,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { Clock } from '../common/clock/clock';
+import { AppConfig } from '../config/app-config';
 import { Tx, UnitOfWork } from '../database/unit-of-work';
 import {
   APPLICATION_ID,
@@ -40,8 +41,13 @@ export interface Progress {
 }
 const NO_PROGRESS: Progress = { start() {}, advance() {}, stop() {} };
 
+/** Said in the header and on stderr: the crawl store of MONGO_URL is no table of this backup. */
+export const MONGO_CRAWL_EXCLUDED =
+  'crawl documents in MongoDB (MONGO_URL) are not in this backup: back them up with mongodump';
+
 export interface BackupSummary {
   path: string;
+  excluded: string[];
   schema: string;
   tables: { name: string; rows: number }[];
   rows: number;
@@ -60,6 +66,7 @@ export class BackupService {
     private readonly repository: BackupRepository,
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
+    private readonly config: AppConfig,
   ) {}
 
   async backup(path: string, progress: Progress = NO_PROGRESS): Promise<BackupSummary> {
@@ -85,6 +92,7 @@ export class BackupService {
             columns: t.columns.map((c) => c.databaseName),
             rows: counts.get(t.name)!,
           })),
+          excluded: this.config.mongo ? [MONGO_CRAWL_EXCLUDED] : [],
         };
         const rows = [...counts.values()].reduce((a, b) => a + b, 0);
         progress.start(rows);
@@ -97,6 +105,7 @@ export class BackupService {
         await rename(partial, path);
         return {
           path,
+          excluded: header.excluded,
           schema: migration,
           tables: header.tables.map(({ name, rows }) => ({ name, rows })),
           rows,
@@ -176,6 +185,7 @@ export class BackupService {
       progress.stop(true);
       return {
         path,
+        excluded: header.excluded ?? [],
         schema: header.schema.migration,
         tables: header.tables.map(({ name, rows }) => ({ name, rows })),
         rows: total,

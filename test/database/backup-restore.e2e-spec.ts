@@ -12,6 +12,8 @@ import { BackupService } from '../../src/backup/backup.service';
 import { backupTables } from '../../src/backup/table-order';
 import { ADMIN_ENV, Actor, addMember, createEntity, loginAdmin, register } from '../support/actors';
 import { startTestApp, testTarget, TestApp } from '../support/test-app';
+import { startTestMongo } from '../support/test-mongo';
+import { MONGO_CRAWL_EXCLUDED } from '../../src/backup/backup.service';
 
 /** Every table of the database as it really is (not the metadata); partitions count as their parent. */
 async function actualTables(db: DataSource): Promise<string[]> {
@@ -181,6 +183,7 @@ describe('backup and restore', () => {
       application: 'cornerstone',
       database: testTarget,
       schema: { migration: migrations.at(-1) },
+      excluded: [],
     });
     const names = header.tables.map((t: { name: string }) => t.name);
     // Every real table is there (from the metadata, not a list), parents before children.
@@ -367,4 +370,26 @@ describe('backup and restore', () => {
     expect(backedUp.stdout).toMatch(/^Backed up to .*: \d+ rows in \d+ tables/m);
     expect(backedUp.stderr).toMatch(/^backup: \d+\/\d+ rows \(100%\)/m);
   }, 300_000);
+
+  // Once (SQLite project): which relational database plays no part here.
+  (testTarget === 'sqlite' ? it : it.skip)(
+    'says in the header that crawl documents in MongoDB are not included',
+    async () => {
+      const mongo = await startTestMongo('backup');
+      const app = await startTestApp({
+        label: 'backup-mongo',
+        env: { MONGO_URL: mongo.url, MONGO_DATABASE: mongo.database },
+      });
+      try {
+        const file = join(dir, 'mongo.jsonl.gz');
+        const summary = await app.app.get(BackupService).backup(file);
+        expect(summary.excluded).toEqual([MONGO_CRAWL_EXCLUDED]);
+        expect(JSON.parse(readLines(file)[0]).excluded).toEqual([MONGO_CRAWL_EXCLUDED]);
+      } finally {
+        await app.close();
+        await mongo.stop();
+      }
+    },
+    120_000,
+  );
 });
