@@ -11,7 +11,7 @@ const SQLITE_MAX_PARAMETERS = 32_000;
 /** Rows per INSERT beyond which a bigger statement stops paying off. */
 const MAX_ROWS_PER_INSERT = 2_000;
 /** PostgreSQL binds one array per column: the row count is bounded by memory only. */
-const PG_ROWS_PER_INSERT = 5_000;
+const PG_ROWS_PER_INSERT = 2_000;
 
 export type RawRow = Record<string, unknown>;
 
