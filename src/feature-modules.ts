@@ -1,5 +1,6 @@
 import { AnalyticsModule } from './analytics/analytics.module';
 import { AuthModule } from './auth/auth.module';
+import { BackupModule } from './backup/backup.module';
 import { BillingModule } from './billing/billing.module';
 import { CrawlModule } from './crawl/crawl.module';
 import { EntitiesModule } from './entities/entities.module';
@@ -17,4 +18,5 @@ export const FEATURE_MODULES = [
   BillingModule,
   TasksModule,
   AnalyticsModule,
+  BackupModule,
 ];
