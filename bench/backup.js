@@ -78,6 +78,10 @@ function cli(commandArgs, databaseUrl) {
         ...(args.includes('--profile')
           ? ['--cpu-prof', '--cpu-prof-dir', join(__dirname, 'results')]
           : []),
+        // The node flags of `npm run cli` (package.json), so the bench measures what operators run.
+        ...require('../package.json')
+          .scripts.cli.split(' ')
+          .filter((a) => a.startsWith('--')),
         join(DIST, 'src', 'cli.js'),
         ...commandArgs,
       ],

@@ -3,6 +3,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { CommandFactory } from 'nest-commander';
 import { CliModule } from './cli/cli.module';
 import { ConfigError, loadConfig } from './config';
+import { limitHeapGrowth } from './config/heap-growth';
 
 /** `npm run cli -- <command>`: migrate, db:check, create-admin, seed-demo, … (`--help` lists them). */
 async function main(): Promise<void> {
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  limitHeapGrowth(config.http.heapGrowingPercent);
   const fail = (error: Error): never => {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { setFlagsFromString } from 'node:v8';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
 import { AppConfig, ConfigError, loadConfig } from './config';
+import { limitHeapGrowth } from './config/heap-growth';
 import { ShutdownState } from './health/shutdown-state';
 
 /** Validated configuration, or one line naming the bad variable and exit 1. Shared with cluster.ts. */
@@ -56,18 +56,6 @@ export async function start(config: AppConfig = readConfig()): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
-}
-
-/**
- * Under load most garbage of a request outlives a scavenge or two (requests wait on the
- * database) and is promoted; on a host with lots of memory V8 then lets the old generation
- * grow up to 4× its live size before a full GC, which is how RSS reached ~280 MB on list
- * routes with ~45 MB live. A smaller growing factor bounds that (≈ 190 MB) at no measurable
- * throughput cost (bench/README.md, "Memory"). V8 reads this flag at every full GC, so setting
- * it at start works; the production server only (tests and the CLI keep V8's default).
- */
-function limitHeapGrowth(percent: number): void {
-  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
 /** Start-up failure after configuration (database unreachable after retries, port in use): one line, exit 1. */

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * `npm start` (package.json) is where the server's node flags are decided; the Dockerfile's CMD
- * and the cluster start must run the same ones, or production and the bench measure different
- * servers (the bench reads package.json itself).
+ * `npm start` (package.json) is where the node flags are decided; start:cluster, the CLI
+ * (backup, restore) and the Dockerfile's CMD must run the same ones, or production and the
+ * benches (which read package.json themselves) measure different processes.
  */
 describe('node flags of the server', () => {
   const root = join(__dirname, '..');
@@ -19,9 +19,10 @@ describe('node flags of the server', () => {
     expect(start).toContain('--max-semi-space-size=16');
   });
 
-  it('are the same in start:prod, start:cluster and the Dockerfile CMD', () => {
+  it('are the same in start:prod, start:cluster, the CLI and the Dockerfile CMD', () => {
     expect(flagsOf(scripts['start:prod'])).toEqual(start);
     expect(flagsOf(scripts['start:cluster'])).toEqual(start);
+    expect(flagsOf(scripts.cli)).toEqual(start);
     const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'));
     expect(cmd).not.toBeNull();
     expect(flagsOf((JSON.parse(cmd![1]) as string[]).join(' '))).toEqual(start);
