@@ -1187,26 +1187,24 @@ function evaluate(results) {
     results.runs.find((r) => r.scenario === scenario && r.server === server && r.conns === conns);
   const checks = [];
   // Issue 19: what Idempotency-Key and the metrics hooks cost (50 conns).
-  const plainCreate = find('lead create', 'app', 50);
-  const idempotentCreate = find('lead create idempotent', 'app', 50);
-  if (plainCreate && idempotentCreate) {
-    const ratio = idempotentCreate.reqPerSec / plainCreate.reqPerSec;
-    checks.push({
-      target: 'lead create with Idempotency-Key ≥ 0.8 × without (req/s, 50 conns)',
-      value: +ratio.toFixed(2),
-      met: ratio >= 0.8,
-    });
-  }
-  const metricsOn = find('lead by id', 'app', 50);
-  const metricsOff = find('lead by id', 'app-metrics-off', 50);
-  if (metricsOn && metricsOff) {
-    const ratio = metricsOn.reqPerSec / metricsOff.reqPerSec;
-    checks.push({
-      target: 'lead by id with metrics on ≥ 0.95 × metrics off (req/s, 50 conns)',
-      value: +ratio.toFixed(2),
-      met: ratio >= 0.95,
-    });
-  }
+  /** A target "run a's req/s ≥ min × run b's", checked when both runs exist. */
+  const reqPerSecAtLeast = (target, a, b, min) => {
+    if (!a || !b) return;
+    const ratio = a.reqPerSec / b.reqPerSec;
+    checks.push({ target, value: +ratio.toFixed(2), met: ratio >= min });
+  };
+  reqPerSecAtLeast(
+    'lead create with Idempotency-Key ≥ 0.8 × without (req/s, 50 conns)',
+    find('lead create idempotent', 'app', 50),
+    find('lead create', 'app', 50),
+    0.8,
+  );
+  reqPerSecAtLeast(
+    'lead by id with metrics on ≥ 0.95 × metrics off (req/s, 50 conns)',
+    find('lead by id', 'app', 50),
+    find('lead by id', 'app-metrics-off', 50),
+    0.95,
+  );
   for (const scenario of ['lead by id', 'leads first page', 'lead create']) {
     const a = find(scenario, 'app', 50);
     const b = find(scenario, 'bare', 50);
@@ -1268,27 +1266,19 @@ function evaluate(results) {
       });
   }
   for (const conns of CONNS) {
-    const cached = find('crawl by id (cached)', 'app', conns);
-    const lead = find('lead by id', 'app', conns);
-    if (cached && lead) {
-      const ratio = cached.reqPerSec / lead.reqPerSec;
-      checks.push({
-        target: `crawl by id (cached) req/s ≥ lead by id req/s (app, ${conns} conns)`,
-        value: +ratio.toFixed(2),
-        met: ratio >= 1,
-      });
-    }
+    reqPerSecAtLeast(
+      `crawl by id (cached) req/s ≥ lead by id req/s (app, ${conns} conns)`,
+      find('crawl by id (cached)', 'app', conns),
+      find('lead by id', 'app', conns),
+      1,
+    );
   }
-  const jwtMe = find('auth/me', 'app', 50);
-  const keyMe = find('auth/me api key', 'app', 50);
-  if (jwtMe && keyMe) {
-    const ratio = keyMe.reqPerSec / jwtMe.reqPerSec;
-    checks.push({
-      target: 'API-key GET ≥ 0.9 × the same route with a JWT (auth/me, 50 conns)',
-      value: +ratio.toFixed(2),
-      met: ratio >= 0.9,
-    });
-  }
+  reqPerSecAtLeast(
+    'API-key GET ≥ 0.9 × the same route with a JWT (auth/me, 50 conns)',
+    find('auth/me api key', 'app', 50),
+    find('auth/me', 'app', 50),
+    0.9,
+  );
   const charges = find('consume cu', 'app', 16);
   if (charges)
     checks.push({
