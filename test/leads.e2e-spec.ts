@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { LeadsBulkLoad } from '../src/leads/leads.bulk-load';
 import { LeadsService } from '../src/leads/leads.service';
 import { doc, docx, odt, pdf, pdfWithHtml, plainZip } from './support/documents';
 import { addMember, createEntity, registerUser, TestUser } from './support/identity';
+import { runCli } from './support/cli';
 import { createScratchDatabase } from './support/databases';
 import { startTestApp, TestApp, testTarget } from './support/test-app';
 
@@ -1152,19 +1152,7 @@ describe('seed-demo CLI', () => {
   let entityId: string;
   let owner: TestUser;
 
-  const cli = (args: string[]) =>
-    spawnSync(process.execPath, ['-r', 'ts-node/register', 'src/cli.ts', ...args], {
-      cwd: join(__dirname, '..'),
-      env: {
-        ...process.env,
-        DATABASE_URL: t.config.database.url,
-        TS_NODE_TRANSPILE_ONLY: '1',
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-      },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+  const cli = (args: string[]) => runCli(t.config.database.url, args);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cs-seed-'));

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { SystemLogPartitions } from '../../src/analytics/system-log-partitions';
 import { SystemLogService } from '../../src/analytics/system-log.service';
 import { FixedClock } from '../../src/common/clock/clock';
 import { ADMIN_ENV, Actor, loginAdmin, register } from '../support/actors';
+import { runCli } from '../support/cli';
 import { startTestApp, testTarget, TestApp } from '../support/test-app';
 
 const CONFIG = { targetUrl: 'https://example.com/products' };
@@ -227,19 +227,7 @@ describe('maintenance cleanup', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cs-cleanup-'));
     const url =
       testTarget === 'postgres' ? t.config.database.url : `sqlite:${join(dir, 'cli.sqlite')}`;
-    const cli = (args: string[]) =>
-      spawnSync(process.execPath, ['-r', 'ts-node/register', 'src/cli.ts', ...args], {
-        cwd: join(__dirname, '..', '..'),
-        env: {
-          ...process.env,
-          DATABASE_URL: url,
-          TS_NODE_TRANSPILE_ONLY: '1',
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'warn',
-        },
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
+    const cli = (args: string[]) => runCli(url, args);
     try {
       if (testTarget === 'sqlite') expect(cli(['migrate', 'up']).status).toBe(0);
       const bad = cli(['cleanup', '--days', '0']);

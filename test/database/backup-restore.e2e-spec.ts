@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { BackupError } from '../../src/backup/backup-format';
 import { BackupService } from '../../src/backup/backup.service';
 import { backupTables } from '../../src/backup/table-order';
 import { ADMIN_ENV, Actor, addMember, createEntity, loginAdmin, register } from '../support/actors';
+import { runCli } from '../support/cli';
 import { startTestApp, testTarget, TestApp } from '../support/test-app';
 import { startTestMongo } from '../support/test-mongo';
 import { MONGO_CRAWL_EXCLUDED } from '../../src/backup/backup.service';
@@ -334,20 +334,7 @@ describe('backup and restore', () => {
     // SQLite suites run in memory: the CLI gets a migrated file database of its own.
     const url =
       testTarget === 'postgres' ? target.config.database.url : `sqlite:${join(dir, 'cli.sqlite')}`;
-    const cli = (args: string[]) =>
-      spawnSync(process.execPath, ['-r', 'ts-node/register', 'src/cli.ts', ...args], {
-        cwd: join(__dirname, '..', '..'),
-        env: {
-          ...process.env,
-          DATABASE_URL: url,
-          TS_NODE_TRANSPILE_ONLY: '1',
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'warn',
-          LEMON_SQUEEZY_WEBHOOK_SECRET: 'test-webhook-secret',
-        },
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
+    const cli = (args: string[]) => runCli(url, args);
     if (testTarget === 'sqlite') expect(cli(['migrate', 'up']).status).toBe(0);
     const truncated = join(dir, 'cli-truncated.gz');
     writeFileSync(truncated, readFileSync(backupFile).subarray(0, 200));
