@@ -1,4 +1,4 @@
-import { assertVersion, StaleVersion, VersionCondition } from '../common/http/etag';
+import { assertVersion, throwStaleOrMissing, VersionCondition } from '../common/http/etag';
 import {
   BadRequestException,
   ConflictException,
@@ -206,9 +206,11 @@ export class CrawlService {
     const deleted = await this.crawls.deleteCrawl(tenant.entityId, id, expected);
     await this.invalidate(tenant.entityId, id);
     if (deleted) return;
-    const now = await this.crawls.findById(tenant.entityId, id, { primary: true });
-    if (now && expected !== undefined) throw new StaleVersion(now.version);
-    throw notFound();
+    throwStaleOrMissing(
+      await this.crawls.findById(tenant.entityId, id, { primary: true }),
+      expected,
+      notFound,
+    );
   }
 
   async stats(entityId: string): Promise<CrawlStatsResponse> {

@@ -9,7 +9,12 @@ import {
 } from '@nestjs/common';
 import { Role, roleAtLeast, TenantContext } from '../common/auth/access';
 import { MembershipResolver } from '../common/auth/access-ports';
-import { assertVersion, StaleVersion, VersionCondition } from '../common/http/etag';
+import {
+  assertVersion,
+  StaleVersion,
+  throwStaleOrMissing,
+  VersionCondition,
+} from '../common/http/etag';
 import { CursorPageQueryDto, Page } from '../common/pagination/pagination';
 import { CacheKeys } from '../cache/cache-keys';
 import { CacheService } from '../cache/cache.service';
@@ -180,9 +185,11 @@ export class EntitiesService implements MembershipResolver {
 
   /** After a conditional write matched nothing: 404 when the entity is gone, else 412. */
   private async throwWhyUnchanged(entityId: string, expected: VersionCondition): Promise<never> {
-    const current = await this.entities.findActiveById(entityId);
-    if (!current || expected === undefined) throw new NotFoundException('Entity not found');
-    throw new StaleVersion(current.version);
+    throwStaleOrMissing(
+      await this.entities.findActiveById(entityId),
+      expected,
+      () => new NotFoundException('Entity not found'),
+    );
   }
 
   /**

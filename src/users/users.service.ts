@@ -7,7 +7,7 @@ import {
 import { Principal } from '../common/auth/access';
 import { Page } from '../common/pagination/pagination';
 import { CacheKeys } from '../cache/cache-keys';
-import { assertVersion, StaleVersion, VersionCondition } from '../common/http/etag';
+import { assertVersion, throwStaleOrMissing, VersionCondition } from '../common/http/etag';
 import { CacheService } from '../cache/cache.service';
 import { Clock } from '../common/clock/clock';
 import { classifyDatabaseError } from '../database/database-errors';
@@ -170,11 +170,12 @@ export class UsersService {
     if (Object.keys(changes).length > 0) {
       const found = await this.users.updateUser(id, changes, expected);
       await this.identityCache.drop(CacheKeys.user(id));
-      if (!found) {
-        const current = await this.users.findById(id);
-        if (current && expected !== undefined) throw new StaleVersion(current.version);
-        throw new NotFoundException('User not found');
-      }
+      if (!found)
+        throwStaleOrMissing(
+          await this.users.findById(id),
+          expected,
+          () => new NotFoundException('User not found'),
+        );
     }
     const tokens = changes.passwordHash
       ? await this.sessions.keepOnly(id, principal.sessionId)

@@ -63,6 +63,19 @@ export function assertVersion(condition: VersionCondition, current: number): voi
   if (condition !== undefined && !condition.includes(current)) throw new StaleVersion(current);
 }
 
+/**
+ * After a conditional write matched no row, from the row as it is now: 412 with its version when
+ * it still exists and If-Match was given, else the route's not-found error.
+ */
+export function throwStaleOrMissing(
+  now: { version: number } | null | undefined,
+  condition: VersionCondition,
+  missing: () => Error,
+): never {
+  if (now && condition !== undefined) throw new StaleVersion(now.version);
+  throw missing();
+}
+
 /** Marks a single-resource route as versioned: ETag, If-None-Match (GET), If-Match (writes). */
 export function Versioned(resource: string, ...idParams: string[]): MethodDecorator {
   const route: VersionedRoute = { resource, idParams: idParams.length ? idParams : ['id'] };
