@@ -6,8 +6,7 @@ import { CacheService } from '../cache/cache.service';
 import { Clock } from '../common/clock/clock';
 import { CursorPageQueryDto, decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { AppConfig } from '../config/app-config';
-import { deleteInBatches } from '../database/batched-delete';
-import { tryAdvisoryLock } from '../database/advisory-lock';
+import { purgeUnderLock } from '../database/batched-delete';
 import { Tx, UnitOfWork } from '../database/unit-of-work';
 import { IdentityCache } from '../users/identity-cache';
 import { SessionTokens, UserSessions } from '../users/user-sessions';
@@ -165,12 +164,9 @@ export class SessionsService implements UserSessions {
     const cutoff = new Date(
       this.clock.now().getTime() - this.config.auth.accessTokenTtlSeconds * 1000,
     );
-    const outcome = await this.uow.run(async (tx) => {
-      if (!(await tryAdvisoryLock(tx, SESSION_PURGE_JOB))) return null;
-      return deleteInBatches(PURGE_BATCH, (limit) =>
-        this.sessions.deleteExpiredBefore(cutoff, limit, tx),
-      );
-    });
+    const outcome = await purgeUnderLock(this.uow, SESSION_PURGE_JOB, PURGE_BATCH, (limit, tx) =>
+      this.sessions.deleteExpiredBefore(cutoff, limit, tx),
+    );
     return outcome === null ? { deleted: 0, skipped: true } : { deleted: outcome };
   }
 

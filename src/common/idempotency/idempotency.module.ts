@@ -3,8 +3,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Clock } from '../clock/clock';
 import { PeriodicJobProvider, PeriodicJobs } from '../scheduling/periodic-jobs';
 import { AppConfig } from '../../config/app-config';
-import { tryAdvisoryLock } from '../../database/advisory-lock';
-import { deleteInBatches } from '../../database/batched-delete';
+import { purgeUnderLock } from '../../database/batched-delete';
 import { UnitOfWork } from '../../database/unit-of-work';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyRepository } from './idempotency.repository';
@@ -36,12 +35,9 @@ export class IdempotencyPurge extends PeriodicJobProvider {
   /** How many keys it deleted; null when another instance holds the lock. */
   async purgeExpired(): Promise<number | null> {
     const now = this.clock.now();
-    return this.uow.run(async (tx) => {
-      if (!(await tryAdvisoryLock(tx, IDEMPOTENCY_PURGE_JOB))) return null;
-      return deleteInBatches(PURGE_BATCH, (limit) =>
-        this.repository.purgeExpiredBatch(now, limit, tx),
-      );
-    });
+    return purgeUnderLock(this.uow, IDEMPOTENCY_PURGE_JOB, PURGE_BATCH, (limit, tx) =>
+      this.repository.purgeExpiredBatch(now, limit, tx),
+    );
   }
 }
 
