@@ -119,6 +119,25 @@ describe('Idempotency-Key', () => {
     expect(await count('leads', `email = '${body.email}'`)).toBe(1);
   });
 
+  it('keeps 30 concurrent keys apart (claims and completions batched together): 30 rows, 30 exact replays', async () => {
+    const sent = Array.from({ length: 30 }, () => ({ key: randomUUID(), body: leadBody() }));
+    const post = ({ key, body }: (typeof sent)[number]) =>
+      t.http.post(leads()).set(alice.auth).set('Idempotency-Key', key).send(body);
+    const firsts = await Promise.all(sent.map(post));
+    for (const r of firsts) {
+      expect(r.status).toBe(201);
+      expect(r.headers['idempotent-replayed']).toBeUndefined();
+    }
+    const replays = await Promise.all(sent.map(post));
+    replays.forEach((r, i) => {
+      expect(r.headers['idempotent-replayed']).toBe('true');
+      expect(r.text).toBe(firsts[i].text);
+      expect(r.body.email).toBe(sent[i].body.email);
+    });
+    const emails = sent.map(({ body }) => `'${body.email}'`).join(', ');
+    expect(await count('leads', `email IN (${emails})`)).toBe(30);
+  });
+
   it('keeps keys per caller: two users with the same key do not see each other’s responses', async () => {
     const key = `shared-${randomUUID()}`;
     const a = await t.http

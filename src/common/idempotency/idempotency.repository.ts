@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { execute, queryRows } from '../../database/raw-sql';
 import { SqlRepository, toDate } from '../../database/sql-repository';
+import { StatementBatcher } from '../../database/statement-batcher';
 import { Tx } from '../../database/unit-of-work';
 
 export interface IdempotencyRecord {
@@ -15,6 +16,24 @@ export interface IdempotencyRecord {
   expiresAt: Date;
 }
 
+interface Claim {
+  scope: string;
+  keyHash: string;
+  fingerprint: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+interface Completion {
+  scope: string;
+  keyHash: string;
+  fingerprint: string;
+  responseStatus: number;
+  response: string;
+}
+
+const idOf = (key: { scope: string; keyHash: string }): string => `${key.scope}\0${key.keyHash}`;
+
 /** Every query on idempotency_keys. Always on the primary: these reads decide what runs. */
 @Injectable()
 export class IdempotencyRepository extends SqlRepository {
@@ -22,25 +41,51 @@ export class IdempotencyRepository extends SqlRepository {
     super(dataSource, clock);
   }
 
-  /** Claims the key with one INSERT that loses on the primary key; true when this call won. */
-  async claim(
+  /**
+   * Claims the key with an INSERT that loses on the primary key; true when this call won.
+   * Claims and completions are batched (StatementBatcher): the Idempotency-Key path adds two
+   * statements to a create, and under load many of them share one round trip and one commit.
+   */
+  claim(
     scope: string,
     keyHash: string,
     fingerprint: string,
     createdAt: Date,
     expiresAt: Date,
   ): Promise<boolean> {
-    const rows = await this.on({ primary: true }, (m) =>
-      queryRows(
+    return this.claims.submit({ scope, keyHash, fingerprint, createdAt, expiresAt });
+  }
+
+  private readonly claims = new StatementBatcher<Claim, boolean>(async (items) => {
+    // Two claims of one key in one batch: the first is the one inserted, the others lose.
+    const first = new Map<string, number>();
+    items.forEach((item, i) => {
+      if (!first.has(idOf(item))) first.set(idOf(item), i);
+    });
+    const params: Record<string, unknown> = {};
+    const values = [...first.values()].map((i) => {
+      const { scope, keyHash, fingerprint, createdAt, expiresAt } = items[i];
+      Object.assign(params, {
+        [`s${i}`]: scope,
+        [`k${i}`]: keyHash,
+        [`f${i}`]: fingerprint,
+        [`c${i}`]: createdAt,
+        [`e${i}`]: expiresAt,
+      });
+      return `(:s${i}, :k${i}, :f${i}, 'in_flight', :c${i}, :e${i})`;
+    });
+    const won = await this.on({ primary: true }, (m) =>
+      queryRows<{ scope: string; key_hash: string }>(
         m,
         `INSERT INTO idempotency_keys (scope, key_hash, fingerprint, status, created_at, expires_at)
-         VALUES (:scope, :keyHash, :fingerprint, 'in_flight', :createdAt, :expiresAt)
-         ON CONFLICT (scope, key_hash) DO NOTHING RETURNING scope`,
-        { scope, keyHash, fingerprint, createdAt, expiresAt },
+         VALUES ${values.join(', ')}
+         ON CONFLICT (scope, key_hash) DO NOTHING RETURNING scope, key_hash`,
+        params,
       ),
     );
-    return rows.length > 0;
-  }
+    const inserted = new Set(won.map((row) => idOf({ scope: row.scope, keyHash: row.key_hash })));
+    return items.map((item, i) => first.get(idOf(item)) === i && inserted.has(idOf(item)));
+  });
 
   async find(scope: string, keyHash: string): Promise<IdempotencyRecord | null> {
     const [row] = await this.on({ primary: true }, (m) =>
@@ -71,16 +116,35 @@ export class IdempotencyRepository extends SqlRepository {
     responseStatus: number,
     response: string,
   ): Promise<void> {
+    await this.completions.submit({ scope, keyHash, fingerprint, responseStatus, response });
+  }
+
+  /** One UPDATE … FROM (VALUES …) for the batch (VALUES columns are column1… on both databases). */
+  private readonly completions = new StatementBatcher<Completion, void>(async (items) => {
+    const params: Record<string, unknown> = {};
+    const values = items.map(({ scope, keyHash, fingerprint, responseStatus, response }, i) => {
+      Object.assign(params, {
+        [`s${i}`]: scope,
+        [`k${i}`]: keyHash,
+        [`f${i}`]: fingerprint,
+        [`r${i}`]: responseStatus,
+        [`b${i}`]: response,
+      });
+      return `(:s${i}, :k${i}, :f${i}, :r${i}, :b${i})`;
+    });
     await this.on({ primary: true }, (m) =>
       execute(
         m,
-        `UPDATE idempotency_keys SET status = 'completed', fingerprint = :fingerprint,
-                response_status = :responseStatus, response = :response
-          WHERE scope = :scope AND key_hash = :keyHash AND status = 'in_flight'`,
-        { scope, keyHash, fingerprint, responseStatus, response },
+        `UPDATE idempotency_keys SET status = 'completed', fingerprint = v.column3,
+                response_status = CAST(v.column4 AS integer), response = v.column5
+           FROM (VALUES ${values.join(', ')}) AS v
+          WHERE idempotency_keys.scope = v.column1 AND idempotency_keys.key_hash = v.column2
+            AND idempotency_keys.status = 'in_flight'`,
+        params,
       ),
     );
-  }
+    return items.map(() => undefined);
+  });
 
   /** Drops the claim of a request that failed, so the client may retry with the same key. */
   async release(scope: string, keyHash: string): Promise<void> {
