@@ -1,3 +1,4 @@
+import './compile-cache';
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { CommandFactory } from 'nest-commander';

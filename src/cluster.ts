@@ -1,3 +1,4 @@
+import './compile-cache';
 import 'reflect-metadata';
 import cluster, { Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
