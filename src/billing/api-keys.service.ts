@@ -17,6 +17,8 @@ import { Principal } from '../common/auth/access';
 import { ApiKeyResolver } from '../common/auth/access-ports';
 import { Clock } from '../common/clock/clock';
 import { CursorPageQueryDto, decodeCursor, Page, toPage } from '../common/pagination/pagination';
+import { PeriodicJobs } from '../common/scheduling/periodic-jobs';
+import { AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeyResponse, CreatedApiKeyResponse, toApiKeyResponse } from './dto/api-key.response';
@@ -30,8 +32,8 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SHOWN_PREFIX_LENGTH = 12;
 /** Longest string worth hashing: real keys are 51 characters. */
 const MAX_KEY_LENGTH = 200;
-/** Buffered last_used_at / usage_count are written this often (and at shutdown). */
-export const USAGE_FLUSH_MS = 5_000;
+/** The periodic job that writes buffered last_used_at / usage_count (API_KEY_USAGE_FLUSH_SECONDS). */
+export const API_KEY_USAGE_FLUSH_JOB = 'api-key-usage-flush';
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
@@ -59,7 +61,7 @@ export function generateApiKey(): string {
  * `api_key:{sha256}` (dropped on revoke, in every instance: deletes are broadcast), the owner
  * is read through UsersService (`user:{id}`, dropped on every user change), expiry is checked
  * against the Clock on every use, and uses are counted in memory and written as increments
- * every few seconds and at shutdown (usage_count + n, last_used_at = the later), which stays
+ * every API_KEY_USAGE_FLUSH_SECONDS and at shutdown (usage_count + n, last_used_at = the later), which stays
  * correct with any number of instances.
  */
 @Injectable()
@@ -68,7 +70,6 @@ export class ApiKeysService
 {
   private readonly log = new Logger('ApiKeys');
   private pending = new Map<string, { uses: number; lastUsedAt: Date }>();
-  private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
 
   constructor(
@@ -77,11 +78,16 @@ export class ApiKeysService
     private readonly cache: CacheService,
     private readonly clock: Clock,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly jobs: PeriodicJobs,
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flushUsage(), USAGE_FLUSH_MS);
-    this.timer.unref();
+    this.jobs.register({
+      name: API_KEY_USAGE_FLUSH_JOB,
+      everySeconds: this.config.billing.apiKeyUsageFlushSeconds,
+      run: () => this.flushUsage(),
+    });
   }
 
   /**
@@ -91,8 +97,6 @@ export class ApiKeysService
    * finishing after that are written by onApplicationShutdown when the database is still open.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
     await this.flushUsage();
   }
 

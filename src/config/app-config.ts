@@ -68,6 +68,8 @@ export abstract class AppConfig {
     adminPassword?: string;
     /** Failures allowed before LoginBackoff makes a key wait. */
     freeFailures: { account: number; ip: number };
+    /** SESSION_PURGE_SECONDS: how often expired sessions are deleted; 0: never. */
+    sessionPurgeSeconds: number;
   };
   abstract readonly uploads: { dir: string; maxBytes: number };
   abstract readonly log: { level: string; pretty: boolean };
@@ -76,6 +78,8 @@ export abstract class AppConfig {
   abstract readonly billing: {
     /** HMAC secret of the Lemon Squeezy webhook; null: the webhook answers 503. */
     lemonSqueezyWebhookSecret: string | null;
+    /** API_KEY_USAGE_FLUSH_SECONDS: how often buffered API-key uses are written as increments. */
+    apiKeyUsageFlushSeconds: number;
   };
   abstract readonly tasks: {
     /** How often expired task leases are swept; 0: never (tests call the sweep themselves). */
@@ -235,6 +239,7 @@ export function loadConfig(
         account: env.LOGIN_FREE_FAILURES_PER_ACCOUNT,
         ip: env.LOGIN_FREE_FAILURES_PER_IP,
       },
+      sessionPurgeSeconds: env.SESSION_PURGE_SECONDS,
     },
     uploads: { dir: env.UPLOAD_DIR, maxBytes: env.MAX_UPLOAD_BYTES },
     log: {
@@ -247,7 +252,10 @@ export function loadConfig(
       searchLimit: env.SEARCH_THROTTLE_LIMIT,
     },
     cluster: { workers: env.WEB_CONCURRENCY ?? null },
-    billing: { lemonSqueezyWebhookSecret: env.LEMON_SQUEEZY_WEBHOOK_SECRET ?? null },
+    billing: {
+      lemonSqueezyWebhookSecret: env.LEMON_SQUEEZY_WEBHOOK_SECRET ?? null,
+      apiKeyUsageFlushSeconds: env.API_KEY_USAGE_FLUSH_SECONDS,
+    },
     tasks: { leaseSweepSeconds: env.TASK_LEASE_SWEEP_SECONDS },
     metrics: {
       enabled: env.METRICS_ENABLED,

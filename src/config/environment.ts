@@ -330,6 +330,20 @@ export class EnvironmentVariables {
   @MaxLength(256)
   LEMON_SQUEEZY_WEBHOOK_SECRET?: string;
 
+  /** Seconds between writes of the buffered API-key uses (usage_count, last_used_at). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  API_KEY_USAGE_FLUSH_SECONDS = 5;
+
+  /** Seconds between purges of expired sessions (refresh tokens); 0 turns the purge off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  SESSION_PURGE_SECONDS = 3600;
+
   /** Seconds between sweeps of expired task leases; 0 turns the sweep off. */
   @Transform(toInt)
   @IsInt()

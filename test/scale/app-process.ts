@@ -36,10 +36,15 @@ export interface AppProcess {
   stop: () => Promise<number | null>;
 }
 
+/** How much output a failure message shows (the end of it). */
+const SHOWN_CHARS = 5_000;
+
+/** `outputChars`: how much of the output `output()` keeps (the end; default what a failure shows). */
 export async function startAppProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
   entry: 'main' | 'cluster' = 'main',
+  { outputChars = SHOWN_CHARS }: { outputChars?: number } = {},
 ): Promise<AppProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(DIST, 'src', `${entry}.js`)], {
@@ -54,8 +59,8 @@ export async function startAppProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output = (output + d).slice(-5_000)));
-  child.stderr!.on('data', (d) => (output = (output + d).slice(-5_000)));
+  child.stdout!.on('data', (d) => (output = (output + d).slice(-outputChars)));
+  child.stderr!.on('data', (d) => (output = (output + d).slice(-outputChars)));
   let exited: number | null | undefined;
   const exit = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
@@ -66,10 +71,12 @@ export async function startAppProcess(
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exited !== undefined) throw new Error(`app exited (${exited}) before ready:\n${output}`);
+    if (exited !== undefined) {
+      throw new Error(`app exited (${exited}) before ready:\n${output.slice(-SHOWN_CHARS)}`);
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`app not ready after ${timeoutMs} ms:\n${output}`);
+      throw new Error(`app not ready after ${timeoutMs} ms:\n${output.slice(-SHOWN_CHARS)}`);
     }
     const ok = await fetch(`${url}/health/ready`).then(
       (r) => r.status === 200,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createScratchDatabase } from '../support/databases';
-import { AppProcess, call, ensureBuilt, startAppProcess } from './app-process';
+import { call } from './app-process';
+import { pairSuite, register, useTwoInstances } from './instance-pair';
 
 /**
  * Two app processes (`node dist/src/main`) share one PostgreSQL database and one Redis key
@@ -8,63 +8,20 @@ import { AppProcess, call, ensureBuilt, startAppProcess } from './app-process';
  * is seen through the other at once (no stale cached read, no revoked session still let in),
  * and the rate limit counts requests across both.
  */
-const adminUrl = process.env.TEST_DATABASE_URL;
-const redisUrl = process.env.TEST_REDIS_URL;
-const reason =
-  !adminUrl || !redisUrl
-    ? 'TEST_DATABASE_URL and TEST_REDIS_URL are required (two instances share PostgreSQL and Redis)'
-    : null;
-if (reason) process.stderr.write(`two-instances: skipped: ${reason}\n`);
-const suite = reason ? describe.skip : describe;
+const suite = pairSuite('two-instances');
 
 const THROTTLE_LIMIT = 40;
 const ADMIN = { email: 'scale-admin@example.com', password: 'scale-admin-password-1' };
 
-/**
- * Two instances on a fresh scratch database and Redis prefix, the first one migrating it,
- * started before the suite's tests and stopped after them (both must drain and exit 0).
- */
-function useTwoInstances(throttleLimit: number): { a: AppProcess; b: AppProcess } {
-  const pair = {} as { a: AppProcess; b: AppProcess };
-  let drop: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    ensureBuilt();
-    const scratch = await createScratchDatabase(adminUrl!, 'scale');
-    drop = scratch.drop;
-    const env = {
-      NODE_ENV: 'test',
-      DATABASE_URL: scratch.url,
-      REDIS_URL: redisUrl!,
-      REDIS_KEY_PREFIX: `cs-scale-${randomBytes(4).toString('hex')}:`,
-      JWT_SECRET: 'scale-secret-scale-secret-scale-secret-0123',
-      THROTTLE_LIMIT: String(throttleLimit),
-      THROTTLE_TTL_SECONDS: '60',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-    };
-    // The first instance migrates; the second starts on the migrated database, as a rolling deploy does.
-    pair.a = await startAppProcess({ ...env, DB_MIGRATE_ON_START: 'true' });
-    pair.b = await startAppProcess({ ...env, DB_MIGRATE_ON_START: 'false' });
-  }, 120_000);
-  afterAll(async () => {
-    const codes = await Promise.all([pair.a?.stop(), pair.b?.stop()]);
-    await drop?.();
-    expect(codes).toEqual([0, 0]); // both drain and exit 0 on SIGTERM
-  }, 30_000);
-  return pair;
-}
-
-async function register(base: string, tag: string) {
-  const email = `${tag}-${randomBytes(3).toString('hex')}@example.com`;
-  const r = await call(base, 'POST', '/v1/auth/register', {
-    body: { email, password: 'correct horse battery' },
-  });
-  expect(r.status).toBe(201);
-  return { id: r.body.user.id as string, token: r.body.accessToken as string };
-}
+const limits = (throttleLimit: number) => ({
+  THROTTLE_LIMIT: String(throttleLimit),
+  THROTTLE_TTL_SECONDS: '60',
+  ADMIN_EMAIL: ADMIN.email,
+  ADMIN_PASSWORD: ADMIN.password,
+});
 
 suite('two app instances on one PostgreSQL and one Redis', () => {
-  const instances = useTwoInstances(THROTTLE_LIMIT);
+  const instances = useTwoInstances(limits(THROTTLE_LIMIT));
 
   it('shows a profile change made through one instance in the next read through the other', async () => {
     const user = await register(instances.a.url, 'profile');
@@ -167,7 +124,7 @@ suite('two app instances on one PostgreSQL and one Redis', () => {
 suite('two app instances, batched rate-limit counting (limit 640, batch 20)', () => {
   const LIMIT = 640;
   const BATCH = 20;
-  const instances = useTwoInstances(LIMIT);
+  const instances = useTwoInstances(limits(LIMIT));
 
   it('admits at most the limit across both instances, and then both refuse', async () => {
     const user = await register(instances.a.url, 'batched');
