@@ -3,7 +3,10 @@ import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 /** Written into every header; a restore refuses a file of another application. */
 export const APPLICATION_ID = 'cornerstone';
 export const BACKUP_FORMAT = 'cornerstone-backup';
-export const BACKUP_FORMAT_VERSION = 1;
+/** 2: adds `crawlStore` and the document collections (MongoDB crawl documents) after the tables. */
+export const BACKUP_FORMAT_VERSION = 2;
+/** Versions a restore reads: 1 is 2 without documents (its `excluded` said what was left out). */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 /** The system log's `service` of backup and restore runs. */
 export const BACKUP_LOG_SERVICE = 'backup';
@@ -19,8 +22,20 @@ export interface BackupHeader {
   schema: { migration: string; timestamp: number };
   createdAt: string;
   tables: BackupTableHeader[];
-  /** What this file does not hold, said in words (crawl documents kept in MongoDB). */
-  excluded: string[];
+  /** Where the source kept its crawl documents: a restore refuses a deployment that keeps them elsewhere. */
+  crawlStore?: 'sql' | 'mongo';
+  /** Document collections, after every table's rows (the crawl documents when crawlStore is mongo). */
+  collections?: BackupCollectionHeader[];
+  /**
+   * Format 1 only (read, no longer written): what the file did not hold — the crawl documents
+   * of a MongoDB deployment, which format 1 left out.
+   */
+  excluded?: string[];
+}
+
+export interface BackupCollectionHeader {
+  name: string;
+  documents: number;
 }
 
 export interface BackupTableHeader {
@@ -33,6 +48,17 @@ export interface BackupTableHeader {
 export interface BackupRowLine {
   t: string;
   r: unknown[];
+}
+
+/** A document line (after the rows): `d` is the document as canonical MongoDB Extended JSON. */
+export interface BackupDocumentLine {
+  c: string;
+  d: Record<string, unknown>;
+}
+
+/** The crawl store a header describes; format 1 named a MongoDB source only in `excluded`. */
+export function crawlStoreOf(header: BackupHeader): 'sql' | 'mongo' {
+  return header.crawlStore ?? (header.excluded?.length ? 'mongo' : 'sql');
 }
 
 /**

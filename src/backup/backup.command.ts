@@ -5,7 +5,10 @@ import { BackupService, BackupSummary } from './backup.service';
 import { stderrProgress } from './progress';
 
 function describe(summary: BackupSummary, seconds: number): string {
-  return `${summary.rows} rows in ${summary.tables.length} tables, schema ${summary.schema}, ${seconds.toFixed(1)} s`;
+  const documents = summary.collections
+    .map((c) => `, ${c.documents} documents in MongoDB ${c.name}`)
+    .join('');
+  return `${summary.rows} rows in ${summary.tables.length} tables${documents}, schema ${summary.schema}, ${seconds.toFixed(1)} s`;
 }
 
 /**
@@ -28,6 +31,7 @@ async function recorded(
       schema: summary.schema,
       rows: summary.rows,
       tables: Object.fromEntries(summary.tables.map((t) => [t.name, t.rows])),
+      documents: Object.fromEntries(summary.collections.map((c) => [c.name, c.documents])),
       seconds,
     });
     return summary;
@@ -43,10 +47,11 @@ async function recorded(
   }
 }
 
-/** `backup --out file.jsonl.gz`: every table as gzip JSON Lines, streamed. */
+/** `backup --out file.jsonl.gz`: every table (and MongoDB's crawl documents) as gzip JSON Lines, streamed. */
 @Command({
   name: 'backup',
-  description: 'Write every table (header + one JSON line per row, gzip) to --out, streamed',
+  description:
+    'Write every table and, with MONGO_URL, the crawl documents (header + one JSON line per row or document, gzip) to --out, streamed',
 })
 export class BackupCommand extends CommandRunner {
   constructor(
@@ -61,7 +66,6 @@ export class BackupCommand extends CommandRunner {
     const summary = await recorded(this.logs, 'backup', options.out, () =>
       this.backups.backup(options.out, stderrProgress('backup')),
     );
-    for (const line of summary.excluded) process.stderr.write(`backup: warning: ${line}\n`);
     process.stdout.write(
       `Backed up to ${summary.path}: ${describe(summary, (Date.now() - started) / 1000)}\n`,
     );
@@ -77,7 +81,10 @@ export class BackupCommand extends CommandRunner {
   }
 }
 
-/** `restore --in file.jsonl.gz [--force]`: into an empty migrated database, one transaction. */
+/**
+ * `restore --in file.jsonl.gz [--force]`: into an empty migrated database, one transaction;
+ * MongoDB crawl documents inserted alongside, deleted again if the restore fails.
+ */
 @Command({
   name: 'restore',
   description:
@@ -110,7 +117,11 @@ export class RestoreCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--force', description: 'delete the rows already there (same transaction)' })
+  @Option({
+    flags: '--force',
+    description:
+      'delete the rows already there (same transaction) and the crawl documents in MongoDB (not undone)',
+  })
   parseForce(): boolean {
     return true;
   }

@@ -7,19 +7,23 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { Clock } from '../common/clock/clock';
-import { AppConfig } from '../config/app-config';
 import { Tx, UnitOfWork } from '../database/unit-of-work';
 import {
   APPLICATION_ID,
   BACKUP_FORMAT,
   BACKUP_FORMAT_VERSION,
+  BackupCollectionHeader,
   BackupError,
   BackupHeader,
+  crawlStoreOf,
   fromPortable,
   isJsonColumn,
   migrationTimestamp,
+  READABLE_FORMAT_VERSIONS,
   toPortable,
 } from './backup-format';
+import { CrawlStoreBackup } from '../crawl/crawl.repository';
+import { CrawlService } from '../crawl/crawl.service';
 import { BackupRepository, RawRow } from './backup.repository';
 import { BackupTable, backupTables } from './table-order';
 
@@ -46,23 +50,26 @@ export interface Progress {
 }
 const NO_PROGRESS: Progress = { start() {}, advance() {}, stop() {} };
 
-/** Said in the header and on stderr: the crawl store of MONGO_URL is no table of this backup. */
-export const MONGO_CRAWL_EXCLUDED =
-  'crawl documents in MongoDB (MONGO_URL) are not in this backup: back them up with mongodump';
+/** Documents per ordered insertMany of a restore (the driver splits a batch past 48 MB itself). */
+const DOCUMENTS_PER_INSERT = 1_000;
 
 export interface BackupSummary {
   path: string;
-  excluded: string[];
   schema: string;
   tables: { name: string; rows: number }[];
   rows: number;
+  /** Document collections (the MongoDB crawl documents), empty when the crawl store is SQL. */
+  collections: BackupCollectionHeader[];
 }
 
 /**
  * backup: every relational table, parents first, as gzip JSON Lines (a header, then one line
  * per row) streamed from one snapshot in keyset pages, with backpressure all the way to the
- * file: memory stays flat whatever the size. restore: the same file into a migrated database
- * of this build, in ONE transaction: a refused or broken file restores nothing.
+ * file: memory stays flat whatever the size; then, when the crawl store is MongoDB, its
+ * documents (one line each) from a cursor pulled at the same pace. restore: the same file into
+ * a migrated database of this build, in ONE transaction: a refused or broken file restores
+ * nothing; the documents are inserted while that transaction is open and deleted again if
+ * anything fails (there is no transaction across the two stores).
  */
 @Injectable()
 export class BackupService {
@@ -71,11 +78,12 @@ export class BackupService {
     private readonly repository: BackupRepository,
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
-    private readonly config: AppConfig,
+    private readonly crawls: CrawlService,
   ) {}
 
   async backup(path: string, progress: Progress = NO_PROGRESS): Promise<BackupSummary> {
     const tables = backupTables(this.dataSource);
+    const store = this.crawls.storeBackup();
     // Written beside the target and renamed at the end: a failed run leaves no half file there.
     const partial = `${path}.partial`;
     try {
@@ -85,6 +93,10 @@ export class BackupService {
         const counts = new Map<string, number>();
         for (const table of tables)
           counts.set(table.name, await this.repository.count(runner, table));
+        // Counted after the snapshot began: MongoDB has no snapshot shared with the database.
+        const collections = store
+          ? [{ name: store.collection, documents: await store.count() }]
+          : [];
         const header: BackupHeader = {
           format: BACKUP_FORMAT,
           formatVersion: BACKUP_FORMAT_VERSION,
@@ -97,24 +109,21 @@ export class BackupService {
             columns: t.columns.map((c) => c.databaseName),
             rows: counts.get(t.name)!,
           })),
-          excluded: this.config.mongo ? [MONGO_CRAWL_EXCLUDED] : [],
+          crawlStore: this.crawls.store,
+          collections,
         };
         const rows = [...counts.values()].reduce((a, b) => a + b, 0);
-        progress.start(rows);
+        progress.start(rows + documentCount(header));
         await pipeline(
           // One page waiting at most: the reads run only as fast as gzip and the disk drain.
-          Readable.from(this.lines(runner, header, tables, progress), { highWaterMark: 1 }),
+          Readable.from(this.lines(runner, header, tables, store, progress), {
+            highWaterMark: 1,
+          }),
           createGzip(),
           createWriteStream(partial),
         );
         await rename(partial, path);
-        return {
-          path,
-          excluded: header.excluded,
-          schema: migration,
-          tables: header.tables.map(({ name, rows }) => ({ name, rows })),
-          rows,
-        };
+        return summaryOf(path, header);
       });
       progress.stop(true);
       return summary;
@@ -130,6 +139,7 @@ export class BackupService {
     runner: QueryRunner,
     header: BackupHeader,
     tables: BackupTable[],
+    store: CrawlStoreBackup | null,
     progress: Progress,
   ): AsyncGenerator<string> {
     yield `${JSON.stringify(header)}\n`;
@@ -170,6 +180,27 @@ export class BackupService {
         );
       }
     }
+    if (store) yield* this.documentLines(store, header.collections![0], progress);
+  }
+
+  /** The documents of the crawl store, one line each, from its cursor at the pace of the file. */
+  private async *documentLines(
+    store: CrawlStoreBackup,
+    collection: BackupCollectionHeader,
+    progress: Progress,
+  ): AsyncGenerator<string> {
+    const prefix = `{"c":${JSON.stringify(collection.name)},"d":`;
+    let written = 0;
+    for await (const texts of store.streamAll(ROWS_PER_CHUNK)) {
+      yield texts.map((text) => `${prefix}${text}}\n`).join('');
+      written += texts.length;
+      progress.advance(texts.length);
+    }
+    if (written !== collection.documents) {
+      throw new BackupError(
+        `backup: the MongoDB collection ${collection.name} changed during the backup (${written} documents read, ${collection.documents} counted)`,
+      );
+    }
   }
 
   async restore(
@@ -185,22 +216,23 @@ export class BackupService {
     try {
       const header = await this.readHeader(lines);
       const plan = await this.plan(header);
-      const total = header.tables.reduce((sum, t) => sum + t.rows, 0);
-      progress.start(total);
-      await this.uow.run(async (tx) => {
-        await this.repository.deferForeignKeys(tx);
-        await this.repository.prepareBulkLoad(tx);
-        await this.emptyTarget(tx, plan.known, header, options.force === true);
-        await this.insertAll(tx, lines, header, plan.byName, progress);
-      });
+      const force = options.force === true;
+      progress.start(header.tables.reduce((sum, t) => sum + t.rows, 0) + documentCount(header));
+      const documents = plan.documents;
+      try {
+        await this.uow.run(async (tx) => {
+          await this.repository.deferForeignKeys(tx);
+          await this.repository.prepareBulkLoad(tx);
+          await this.emptyTarget(tx, plan.known, header, force, documents);
+          await this.insertAll(tx, lines, header, plan.byName, documents, force, progress);
+        });
+      } catch (error) {
+        // The relational part rolled back; the documents inserted so far are deleted by _id.
+        if (documents && documents.inserted.length > 0) await undoDocuments(documents, error);
+        throw error;
+      }
       progress.stop(true);
-      return {
-        path,
-        excluded: header.excluded ?? [],
-        schema: header.schema.migration,
-        tables: header.tables.map(({ name, rows }) => ({ name, rows })),
-        rows: total,
-      };
+      return summaryOf(path, header);
     } catch (error) {
       progress.stop(false);
       throw asOneLine('restore', error);
@@ -222,7 +254,7 @@ export class BackupService {
         `restore: the backup is of application "${String(header.application)}", not "${APPLICATION_ID}"`,
       );
     }
-    if (header.formatVersion !== BACKUP_FORMAT_VERSION) {
+    if (!READABLE_FORMAT_VERSIONS.includes(header.formatVersion as number)) {
       throw new BackupError(
         `restore: unknown backup format version ${String(header.formatVersion)}`,
       );
@@ -232,7 +264,15 @@ export class BackupService {
       typeof header.schema?.migration !== 'string' ||
       !header.tables.every(
         (t) => typeof t?.name === 'string' && Array.isArray(t.columns) && Number.isInteger(t.rows),
-      )
+      ) ||
+      (header.crawlStore !== undefined && !['sql', 'mongo'].includes(header.crawlStore)) ||
+      (header.collections !== undefined &&
+        !(
+          Array.isArray(header.collections) &&
+          header.collections.every(
+            (c) => typeof c?.name === 'string' && Number.isInteger(c.documents),
+          )
+        ))
     ) {
       throw new BackupError('restore: the backup header is malformed');
     }
@@ -246,6 +286,14 @@ export class BackupService {
     if (header.database !== this.repository.kind) {
       throw new BackupError(
         `restore: the backup is of a ${header.database} database, this one is ${this.repository.kind}`,
+      );
+    }
+    const source = crawlStoreOf(header);
+    if (source !== this.crawls.store) {
+      throw new BackupError(
+        source === 'mongo'
+          ? 'restore: the backup was taken with MONGO_URL (crawl documents in MongoDB) and this deployment keeps crawls in the relational database: set MONGO_URL to restore it'
+          : 'restore: the backup was taken without MONGO_URL (crawl documents in the relational table) and this deployment keeps crawls in MongoDB: restore it without MONGO_URL',
       );
     }
     if (!migrations.includes(header.schema.migration)) {
@@ -289,7 +337,27 @@ export class BackupService {
         restored: 0,
       });
     }
-    return { known, byName };
+    return { known, byName, documents: this.planDocuments(header) };
+  }
+
+  /**
+   * The document collections of the file: the MongoDB crawl documents, or none (a file of the
+   * SQL store, or a format 1 file of a MongoDB deployment, which left them out: then the
+   * collection is not touched).
+   */
+  private planDocuments(header: BackupHeader): RestoreDocuments | null {
+    const [collection, ...others] = header.collections ?? [];
+    if (!collection) return null;
+    const store = this.crawls.storeBackup();
+    const unknown = [collection, ...others].find(
+      (c) => c !== collection || c.name !== store?.collection,
+    );
+    if (!store || unknown) {
+      throw new BackupError(
+        `restore: unknown collection "${(unknown ?? collection).name}" in the backup`,
+      );
+    }
+    return { store, collection, inserted: [], restored: 0 };
   }
 
   /**
@@ -301,14 +369,17 @@ export class BackupService {
     known: BackupTable[],
     header: BackupHeader,
     force: boolean,
+    documents: RestoreDocuments | null,
   ): Promise<void> {
     const counts = new Map<string, number>();
     for (const table of known) counts.set(table.name, await this.repository.countData(tx, table));
-    const occupied = known.filter(
-      (t) => counts.get(t.name)! > 0 && !MIGRATION_SEEDED_TABLES.has(t.name),
-    );
+    const occupied = known
+      .filter((t) => counts.get(t.name)! > 0 && !MIGRATION_SEEDED_TABLES.has(t.name))
+      .map((t) => `${t.name} ${counts.get(t.name)}`);
+    const inCollection = documents ? await documents.store.count() : 0;
+    if (inCollection > 0) occupied.push(`${documents!.collection.name} (MongoDB) ${inCollection}`);
     if (occupied.length > 0 && !force) {
-      const list = occupied.map((t) => `${t.name} ${counts.get(t.name)}`).join(', ');
+      const list = occupied.join(', ');
       throw new BackupError(
         `restore: the target database is not empty (${list}); use --force to replace its contents`,
       );
@@ -326,9 +397,35 @@ export class BackupService {
     lines: AsyncGenerator<Line>,
     header: BackupHeader,
     byName: Map<string, RestoreTable>,
+    documents: RestoreDocuments | null,
+    force: boolean,
     progress: Progress,
   ): Promise<void> {
     const driver = this.repository.driver;
+    /** Set once the rows are all in: the document lines follow them. */
+    let inDocuments = false;
+    let pending: { _id: unknown }[] = [];
+    const flushDocuments = async () => {
+      const batch = pending;
+      pending = [];
+      if (!documents || batch.length === 0) return;
+      // Recorded before the insert: an ordered insertMany that fails half-way wrote a prefix.
+      for (const doc of batch) documents.inserted.push(doc._id);
+      await documents.store.restoreMany(batch);
+      progress.advance(batch.length);
+    };
+    /**
+     * After the last row (every table complete, or the file is refused before MongoDB is
+     * touched): with --force, the collection's documents go now, and cannot come back if the
+     * document section then fails.
+     */
+    const startDocuments = async () => {
+      await flush();
+      await inFlight;
+      checkRowCounts(header, byName);
+      inDocuments = true;
+      if (documents && force) await documents.store.deleteAll();
+    };
     const done = new Set<string>();
     let current: RestoreTable | null = null;
     let batch: unknown[][] = [];
@@ -347,7 +444,32 @@ export class BackupService {
     };
     for await (const line of lines) {
       if (line.text === '') continue;
-      const parsed = parseLine(line) as Partial<{ t: unknown; r: unknown }>;
+      const parsed = parseLine(line) as Partial<{ t: unknown; r: unknown; c: unknown; d: unknown }>;
+      if (parsed && typeof parsed === 'object' && 'c' in parsed) {
+        if (!documents || parsed.c !== documents.collection.name) {
+          throw new BackupError(
+            `restore: line ${line.number}: unknown collection "${String(parsed.c)}"`,
+          );
+        }
+        if (!inDocuments) await startDocuments();
+        if (++documents.restored > documents.collection.documents) {
+          throw new BackupError(
+            `restore: ${documents.collection.name} has more documents than the header's ${documents.collection.documents}`,
+          );
+        }
+        try {
+          pending.push(documents.store.decode(parsed.d));
+        } catch (error) {
+          throw new BackupError(
+            `restore: line ${line.number}: a document of ${documents.collection.name}: ${(error as Error).message}`,
+          );
+        }
+        if (pending.length >= DOCUMENTS_PER_INSERT) await flushDocuments();
+        continue;
+      }
+      if (inDocuments) {
+        throw new BackupError(`restore: line ${line.number}: a table row after the documents`);
+      }
       const target = typeof parsed?.t === 'string' ? byName.get(parsed.t) : undefined;
       if (!target) {
         throw new BackupError(`restore: line ${line.number}: unknown table "${String(parsed?.t)}"`);
@@ -387,17 +509,77 @@ export class BackupService {
       );
       if (batch.length >= this.repository.rowsPerInsert(target.columns.length)) await flush();
     }
-    await flush();
-    await inFlight;
-    for (const entry of header.tables) {
-      const restored = byName.get(entry.name)!.restored;
-      if (restored !== entry.rows) {
-        throw new BackupError(
-          `restore: the backup is truncated: ${entry.name} has ${restored} of the ${entry.rows} rows its header announces; nothing restored`,
-        );
-      }
+    if (!inDocuments) await startDocuments();
+    await flushDocuments();
+    if (documents) await checkDocumentCount(documents);
+  }
+}
+
+/** Every table has the rows its header announces (the file is not truncated within the rows). */
+function checkRowCounts(header: BackupHeader, byName: Map<string, RestoreTable>): void {
+  for (const entry of header.tables) {
+    const restored = byName.get(entry.name)!.restored;
+    if (restored !== entry.rows) {
+      throw new BackupError(
+        `restore: the backup is truncated: ${entry.name} has ${restored} of the ${entry.rows} rows its header announces; nothing restored`,
+      );
     }
   }
+}
+
+/** The file had the documents its header announces, and the collection now holds exactly those. */
+async function checkDocumentCount(documents: RestoreDocuments): Promise<void> {
+  const { name, documents: expected } = documents.collection;
+  if (documents.restored !== expected) {
+    throw new BackupError(
+      `restore: the backup is truncated: ${name} has ${documents.restored} of the ${expected} documents its header announces; nothing restored`,
+    );
+  }
+  const stored = await documents.store.count();
+  if (stored !== expected) {
+    throw new BackupError(
+      `restore: the MongoDB collection ${name} holds ${stored} documents after the restore, not the ${expected} of the backup (written to by something else?); nothing restored`,
+    );
+  }
+}
+
+/**
+ * Deletes the documents a failed restore inserted. If that fails too, the one line says so:
+ * MongoDB then holds part of the backup, and the restore should be run again with --force.
+ */
+async function undoDocuments(documents: RestoreDocuments, cause: unknown): Promise<void> {
+  const failure = await documents.store.deleteIds(documents.inserted).then(
+    () => null,
+    (error: unknown) => error as Error,
+  );
+  if (!failure) return;
+  throw new BackupError(
+    `${asOneLine('restore', cause).message}; but the ${documents.inserted.length} documents it inserted into MongoDB ${documents.collection.name} could not be deleted (${String(failure.message).replace(/\s+/g, ' ')}): run the restore again with --force`,
+  );
+}
+
+function documentCount(header: BackupHeader): number {
+  return (header.collections ?? []).reduce((sum, c) => sum + c.documents, 0);
+}
+
+function summaryOf(path: string, header: BackupHeader): BackupSummary {
+  const tables = header.tables.map(({ name, rows }) => ({ name, rows }));
+  return {
+    path,
+    schema: header.schema.migration,
+    tables,
+    rows: tables.reduce((sum, t) => sum + t.rows, 0),
+    collections: header.collections ?? [],
+  };
+}
+
+/** The document section of a restore, and what it inserted so far (the undo on failure). */
+interface RestoreDocuments {
+  store: CrawlStoreBackup;
+  collection: BackupCollectionHeader;
+  /** _id of every document inserted (or attempted), for the undo: a few dozen bytes each. */
+  inserted: unknown[];
+  restored: number;
 }
 
 interface RestoreTable {

@@ -11,6 +11,30 @@ import {
   TestResult,
 } from './crawl-row';
 
+/**
+ * Backup and restore of a crawl store that lives outside the relational database (MongoDB),
+ * for the backup module through CrawlService.storeBackup(). Documents travel as MongoDB
+ * Extended JSON in canonical mode, so every BSON type (string ids, dates, int32 vs double,
+ * nested arrays) comes back exactly as it was stored.
+ */
+export interface CrawlStoreBackup {
+  /** The collection, as named in the backup file. */
+  readonly collection: string;
+  count(): Promise<number>;
+  /**
+   * Every document by _id, as its Extended JSON text, `batch` at a time from one cursor that
+   * fetches the next batch only when the caller asks for it (constant memory).
+   */
+  streamAll(batch: number): AsyncGenerator<string[]>;
+  /** One document of the file (its parsed Extended JSON) as the store will write it; throws if it is none. */
+  decode(value: unknown): { _id: unknown };
+  /** One ordered bulk insert, written as decoded (no schema casting: a restore is byte for byte). */
+  restoreMany(documents: { _id: unknown }[]): Promise<void>;
+  /** Undo of a failed restore: deletes these documents (by _id). */
+  deleteIds(ids: unknown[]): Promise<void>;
+  deleteAll(): Promise<void>;
+}
+
 /** Reads that decide a write, read one back or feed the cache go to the primary. */
 export interface CrawlReadOptions {
   primary?: boolean;
@@ -85,4 +109,11 @@ export abstract class CrawlRepository {
    * stats (GET /v1/admin/stats). A count only; it never returns a document.
    */
   abstract countAll(): Promise<number>;
+
+  /**
+   * The store's own backup when its documents live outside the relational database (Mongo).
+   * Null on the SQL adapter: its rows are the table website_crawl_data, which the relational
+   * backup already carries in its snapshot — one path, never backed up twice.
+   */
+  abstract storeBackup(): CrawlStoreBackup | null;
 }

@@ -13,7 +13,7 @@ import { roleAtLeast, TenantContext } from '../common/auth/access';
 import { Clock } from '../common/clock/clock';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
 import { CRAWL_LIMITS, CrawlChanges, CrawlRow, CrawlStatus, TestResult } from './crawl-row';
-import { CrawlRepository } from './crawl.repository';
+import { CrawlRepository, CrawlStoreBackup } from './crawl.repository';
 import { AddTestResultsDto } from './dto/add-test-results.dto';
 import { CreateCrawlDto } from './dto/create-crawl.dto';
 import {
@@ -220,6 +220,16 @@ export class CrawlService {
   /** Crawl documents of all entities, in whichever store (platform admins' stats). */
   countAll(): Promise<number> {
     return this.crawls.countAll();
+  }
+
+  /** Which store holds the crawl documents (a backup says it; a restore must match it). */
+  get store(): 'sql' | 'mongo' {
+    return this.crawls.store;
+  }
+
+  /** The crawl store's own backup when it is not the relational database (MongoDB), else null. */
+  storeBackup(): CrawlStoreBackup | null {
+    return this.crawls.storeBackup();
   }
 
   /** Admins and owners edit any document of the entity; members only the ones they created. */

@@ -366,6 +366,11 @@ export class SqlCrawlRepository extends SqlRepository implements CrawlRepository
     return Number(row?.n ?? 0);
   }
 
+  /** The relational backup reads website_crawl_data like every other table. */
+  storeBackup(): null {
+    return null;
+  }
+
   private select(
     columns: Array<[string, keyof CrawlRow]>,
     qb: SelectQueryBuilder<WebsiteCrawl> = this.dataSource

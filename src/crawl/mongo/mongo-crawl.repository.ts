@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
-import { Connection, Model, trusted } from 'mongoose';
+import { Connection, Model, mongo, trusted } from 'mongoose';
 import { VersionCondition } from '../../common/http/etag';
 import { Clock } from '../../common/clock/clock';
 import { CursorPosition } from '../../common/pagination/pagination';
@@ -17,10 +17,21 @@ import {
   searchWords,
   TestResult,
 } from '../crawl-row';
-import { CrawlReadOptions, CrawlRepository } from '../crawl.repository';
-import { CRAWL_MODEL, WebsiteCrawlDocument, WebsiteCrawlSchema } from './website-crawl.schema';
+import { CrawlReadOptions, CrawlRepository, CrawlStoreBackup } from '../crawl.repository';
+import {
+  CRAWL_COLLECTION,
+  CRAWL_MODEL,
+  WebsiteCrawlDocument,
+  WebsiteCrawlSchema,
+} from './website-crawl.schema';
 
 type Doc = Partial<WebsiteCrawlDocument> & Pick<WebsiteCrawlDocument, '_id'>;
+
+const { EJSON } = mongo.BSON;
+/** Canonical Extended JSON: int32, double and int64 stay apart, dates keep their milliseconds. */
+const CANONICAL = { relaxed: false } as const;
+/** Ids per deleteMany of a restore's undo (keeps each `$in` small). */
+const UNDO_BATCH = 1_000;
 
 /** What a list leaves out: a real projection, the server never sends these fields. */
 const LIST_PROJECTION = { company_info: 0, generated_questions: 0, test_results: 0 } as const;
@@ -98,7 +109,7 @@ export class MongoCrawlRepository extends CrawlRepository {
   readonly model: Model<WebsiteCrawlDocument>;
 
   constructor(
-    @Inject(getConnectionToken()) connection: Connection,
+    @Inject(getConnectionToken()) private readonly connection: Connection,
     private readonly clock: Clock,
   ) {
     super();
@@ -283,5 +294,56 @@ export class MongoCrawlRepository extends CrawlRepository {
   /** An exact count over the whole collection (countDocuments; the admin stats cache it for 60 s). */
   async countAll(): Promise<number> {
     return this.model.countDocuments({}).exec();
+  }
+
+  /**
+   * Backup and restore on the driver's collection, past Mongoose: documents are read with
+   * `promoteValues: false` and written as decoded, so what was stored comes back unchanged
+   * (no schema casting, no defaults). Filters here are literal (`{}`, `_id: {$in}` of ids).
+   */
+  storeBackup(): CrawlStoreBackup {
+    // Documents as stored: whatever type their _id has.
+    const collection = this.connection.db!.collection<{ _id: unknown }>(CRAWL_COLLECTION);
+    return {
+      collection: CRAWL_COLLECTION,
+      count: () => collection.countDocuments({}),
+      async *streamAll(batch: number) {
+        const cursor = collection.find(
+          {},
+          { sort: { _id: 1 }, batchSize: batch, promoteValues: false },
+        );
+        try {
+          let texts: string[] = [];
+          // The driver fetches the next batch (getMore) only when this loop asks for it.
+          for await (const doc of cursor) {
+            texts.push(EJSON.stringify(doc, CANONICAL));
+            if (texts.length === batch) {
+              yield texts;
+              texts = [];
+            }
+          }
+          if (texts.length > 0) yield texts;
+        } finally {
+          await cursor.close();
+        }
+      },
+      decode(value: unknown) {
+        if (!value || typeof value !== 'object' || Array.isArray(value) || !('_id' in value)) {
+          throw new Error('not a document with an _id');
+        }
+        return EJSON.deserialize(value as mongo.BSON.Document, CANONICAL) as { _id: unknown };
+      },
+      async restoreMany(documents: { _id: unknown }[]) {
+        if (documents.length > 0) await collection.insertMany(documents, { ordered: true });
+      },
+      async deleteIds(ids: unknown[]) {
+        for (let i = 0; i < ids.length; i += UNDO_BATCH) {
+          await collection.deleteMany({ _id: { $in: ids.slice(i, i + UNDO_BATCH) as never[] } });
+        }
+      },
+      async deleteAll() {
+        await collection.deleteMany({});
+      },
+    };
   }
 }
