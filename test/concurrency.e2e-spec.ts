@@ -1,4 +1,4 @@
-import { addMember, createEntity, registerUser, TestUser } from './support/identity';
+import { addMember, createEntity, registerAdmin, registerUser, TestUser } from './support/identity';
 import { startTestApp, TestApp } from './support/test-app';
 
 const PROBLEM = /^application\/problem\+json/;
@@ -219,23 +219,120 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
     });
   });
 
-  describe('membership (role PATCH and DELETE of a member)', () => {
-    it('PATCH with If-Match → 200 and a new ETag; stale → 412 with the current one; DELETE stale → 412, then 204', async () => {
+  describe("entity (the answer shows the caller's role)", () => {
+    it("members with different roles get different ETags; each one's own tag works for If-None-Match and If-Match", async () => {
+      const org = await createEntity(t.http, owner);
+      const admin = await registerUser(t.http);
+      const member = await registerUser(t.http);
+      await addMember(t.http, owner, org, admin, 'admin');
+      await addMember(t.http, owner, org, member, 'member');
+      const url = `/v1/entities/${org}`;
+      const read = (who: TestUser, headers: Record<string, string> = {}) =>
+        t.http.get(url).set(who.auth).set(headers);
+      const answers = await Promise.all([owner, admin, member].map((who) => read(who).expect(200)));
+      expect(answers.map((a) => a.body.role)).toEqual(['owner', 'admin', 'member']);
+      expect(new Set(answers.map((a) => a.body.version)).size).toBe(1);
+      const [ownerTag, adminTag, memberTag] = answers.map((a) => a.headers.etag as string);
+      expect(new Set([ownerTag, adminTag, memberTag]).size).toBe(3);
+      for (const tag of [ownerTag, adminTag, memberTag]) expect(tag).toMatch(STRONG_TAG);
+      await read(member, { 'If-None-Match': memberTag }).expect(304);
+      // Another role's tag names another body: the full answer, not a 304.
+      const other = await read(member, { 'If-None-Match': ownerTag }).expect(200);
+      expect(other.body.role).toBe('member');
+
+      const renamed = await t.http
+        .patch(url)
+        .set(admin.auth)
+        .set('If-Match', adminTag)
+        .send({ name: 'Renamed by admin' })
+        .expect(200);
+      expect(renamed.body.role).toBe('admin');
+      const adminNow = await read(admin).expect(200);
+      expect(renamed.headers.etag).toBe(adminNow.headers.etag);
+      const stale = await t.http
+        .patch(url)
+        .set(owner.auth)
+        .set('If-Match', ownerTag)
+        .send({ name: 'Lost update' });
+      expect(stale.status).toBe(412);
+      const ownerNow = await read(owner).expect(200);
+      expect(stale.body.currentEtag).toBe(ownerNow.headers.etag);
+      expect(stale.headers.etag).toBe(ownerNow.headers.etag);
+      expect(ownerNow.body.name).toBe('Renamed by admin');
+      await t.http.delete(url).set(owner.auth).set('If-Match', stale.body.currentEtag).expect(204);
+    });
+  });
+
+  describe('membership (GET, role PATCH and DELETE of a member)', () => {
+    it('GET one member: ETag, 304, non-member → 404, unknown member → 404', async () => {
+      const org = await createEntity(t.http, owner);
+      const member = await registerUser(t.http);
+      const outsider = await registerUser(t.http);
+      await addMember(t.http, owner, org, member, 'member');
+      const path = `/v1/entities/${org}/members/${owner.user.id}`;
+      const one = await t.http.get(path).set(member.auth).expect(200);
+      const list = await t.http.get(`/v1/entities/${org}/members`).set(member.auth).expect(200);
+      expect(one.body).toEqual(
+        list.body.items.find((m: { userId: string }) => m.userId === owner.user.id),
+      );
+      expect(one.headers.etag).toMatch(STRONG_TAG);
+      await t.http.get(path).set(member.auth).set('If-None-Match', one.headers.etag).expect(304);
+      // The same member, the same tag, whoever reads it (the body does not depend on the caller).
+      const byOwner = await t.http.get(path).set(owner.auth).expect(200);
+      expect(byOwner.headers.etag).toBe(one.headers.etag);
+      const hidden = await t.http.get(path).set(outsider.auth);
+      expect(hidden.status).toBe(404);
+      expect(hidden.headers['content-type']).toMatch(PROBLEM);
+      await t.http
+        .get(`/v1/entities/${org}/members/${outsider.user.id}`)
+        .set(member.auth)
+        .expect(404);
+    });
+
+    it("the member's ETag changes when their user fields do (the membership's version does not)", async () => {
       const org = await createEntity(t.http, owner);
       const member = await registerUser(t.http);
       await addMember(t.http, owner, org, member, 'member');
-      const members = await t.http.get(`/v1/entities/${org}/members`).set(owner.auth).expect(200);
-      const row = members.body.items.find((m: { userId: string }) => m.userId === member.user.id);
       const path = `/v1/entities/${org}/members/${member.user.id}`;
-      const tag = `"member-${org}-${member.user.id}-${row.version}"`;
+      const before = await t.http.get(path).set(owner.auth).expect(200);
+      await t.http
+        .patch('/v1/users/me')
+        .set(member.auth)
+        .send({ firstName: 'Renamed' })
+        .expect(200);
+      const after = await t.http
+        .get(path)
+        .set(owner.auth)
+        .set('If-None-Match', before.headers.etag)
+        .expect(200);
+      expect(after.body.firstName).toBe('Renamed');
+      expect(after.body.version).toBe(before.body.version);
+      expect(after.headers.etag).not.toBe(before.headers.etag);
+      // If-Match is about the membership's version: the tag read before still guards a role change.
+      await t.http
+        .patch(path)
+        .set(owner.auth)
+        .set('If-Match', before.headers.etag)
+        .send({ role: 'admin' })
+        .expect(200);
+    });
+
+    it('PATCH with the GET tag → 200 and a new ETag; stale → 412 with the current one; DELETE stale → 412, then 204', async () => {
+      const org = await createEntity(t.http, owner);
+      const member = await registerUser(t.http);
+      await addMember(t.http, owner, org, member, 'member');
+      const path = `/v1/entities/${org}/members/${member.user.id}`;
+      const read = () => t.http.get(path).set(owner.auth).expect(200);
+      const first = await read();
+      const tag = first.headers.etag as string;
       const changed = await t.http
         .patch(path)
         .set(owner.auth)
         .set('If-Match', tag)
         .send({ role: 'admin' })
         .expect(200);
-      expect(changed.body.version).toBe(row.version + 1);
-      expect(changed.headers.etag).toBe(`"member-${org}-${member.user.id}-${row.version + 1}"`);
+      expect(changed.body.version).toBe(first.body.version + 1);
+      expect(changed.headers.etag).toBe((await read()).headers.etag);
       const stale = await t.http
         .patch(path)
         .set(owner.auth)
@@ -243,6 +340,7 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
         .send({ role: 'member' });
       expect(stale.status).toBe(412);
       expect(stale.headers.etag).toBe(changed.headers.etag);
+      expect(stale.body.currentEtag).toBe(changed.headers.etag);
       const answers = await Promise.all(
         // admin → member five times at once with one tag: one applies, four find another version.
         Array.from({ length: 5 }, () =>
@@ -256,10 +354,49 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
       expect(answers.map((a) => a.status).sort()).toEqual([200, 412, 412, 412, 412]);
       const refused = await t.http.delete(path).set(owner.auth).set('If-Match', tag);
       expect(refused.status).toBe(412);
-      const now = await t.http.get(`/v1/entities/${org}/members`).set(owner.auth).expect(200);
-      expect(now.body.items.map((m: { userId: string }) => m.userId)).toContain(member.user.id);
-      const current = answers.find((a) => a.status === 200)!.headers.etag;
-      await t.http.delete(path).set(owner.auth).set('If-Match', current).expect(204);
+      const current = await read();
+      expect(refused.headers.etag).toBe(current.headers.etag);
+      expect(current.body.role).toBe('member');
+      await t.http.delete(path).set(owner.auth).set('If-Match', current.headers.etag).expect(204);
+      await t.http.get(path).set(owner.auth).expect(404);
+    });
+  });
+
+  describe('user activate / deactivate (state-change POSTs of a platform admin)', () => {
+    it('answer the ETag and accept If-Match: stale → 412 and nothing written; current → 200', async () => {
+      const root = await registerAdmin(t);
+      const target = await registerUser(t.http);
+      const url = `/v1/users/${target.user.id}`;
+      const first = await t.http.get(url).set(root.auth).expect(200);
+      const off = await t.http
+        .post(`${url}/deactivate`)
+        .set(root.auth)
+        .set('If-Match', first.headers.etag)
+        .expect(200);
+      expect(off.body.isActive).toBe(false);
+      expect(off.headers.etag).toMatch(STRONG_TAG);
+      expect(off.headers.etag).not.toBe(first.headers.etag);
+      expect((await t.http.get(url).set(root.auth).expect(200)).headers.etag).toBe(
+        off.headers.etag,
+      );
+      for (const action of ['activate', 'deactivate']) {
+        const stale = await t.http
+          .post(`${url}/${action}`)
+          .set(root.auth)
+          .set('If-Match', first.headers.etag);
+        expect(stale.status).toBe(412);
+        expect(stale.headers['content-type']).toMatch(PROBLEM);
+        expect(stale.body.currentEtag).toBe(off.headers.etag);
+      }
+      const still = await t.http.get(url).set(root.auth).expect(200);
+      expect(still.body).toMatchObject({ isActive: false, version: off.body.version });
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          t.http.post(`${url}/activate`).set(root.auth).set('If-Match', off.headers.etag),
+        ),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 412, 412, 412, 412]);
+      expect(answers.find((a) => a.status === 200)!.body.isActive).toBe(true);
     });
   });
 
@@ -288,7 +425,7 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
         .set(owner.auth)
         .set(
           'If-Match',
-          first.headers.etag.replace(/-(\d+)"$/, (_, v) => `-${Number(v) + 1}"`),
+          first.headers.etag.replace(/-(\d+)(\.[^"]*)?"$/, (_, v) => `-${Number(v) + 1}"`),
         );
       expect(stale.status).toBe(412);
       expect(stale.headers.etag).toBe(first.headers.etag);
@@ -311,6 +448,61 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
         ),
       );
       expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array(9).fill(412)]);
+    });
+    it("a running task's ETag follows its durationSeconds (no 304 with a stale duration); If-Match follows the version", async () => {
+      const keyed = await t.http
+        .post('/v1/api-keys')
+        .set(owner.auth)
+        .send({ name: 'worker', scopes: ['tasks:work'] })
+        .expect(201);
+      const worker = { 'X-API-Key': keyed.body.key as string };
+      const url = await newTask();
+      const workerId = 'etag-worker';
+      let claimed;
+      // Other tests' pending tasks of this owner may be claimed first: cancel them as they come.
+      for (;;) {
+        claimed = await t.http
+          .post('/v1/tasks/claim')
+          .set(worker)
+          .send({ workerId, leaseSeconds: 600 })
+          .expect(200);
+        if (`/v1/tasks/${claimed.body.id}` === url) break;
+        await t.http.post(`/v1/tasks/${claimed.body.id}/cancel`).set(owner.auth).expect(200);
+      }
+      const first = await t.http.get(url).set(owner.auth).expect(200);
+      expect(first.body.status).toBe('running');
+      await t.http.get(url).set(owner.auth).set('If-None-Match', first.headers.etag).expect(304);
+      // 1.6 s later the rounded duration differs whatever the first one was.
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      const later = await t.http
+        .get(url)
+        .set(owner.auth)
+        .set('If-None-Match', first.headers.etag)
+        .expect(200);
+      expect(later.body.version).toBe(first.body.version);
+      expect(later.body.durationSeconds).toBeGreaterThan(first.body.durationSeconds);
+      expect(later.headers.etag).toMatch(STRONG_TAG);
+      expect(later.headers.etag).not.toBe(first.headers.etag);
+
+      await t.http.post(`${url}/heartbeat`).set(worker).send({ workerId }).expect(200);
+      const stale = await t.http
+        .post(`${url}/complete`)
+        .set(worker)
+        .set('If-Match', first.headers.etag)
+        .send({ workerId, result: { ok: true } });
+      expect(stale.status).toBe(412);
+      expect(stale.body.currentEtag).toMatch(STRONG_TAG);
+      expect((await t.http.get(url).set(owner.auth).expect(200)).body.status).toBe('running');
+      const done = await t.http
+        .post(`${url}/complete`)
+        .set(worker)
+        .set('If-Match', stale.body.currentEtag)
+        .send({ workerId, result: { ok: true } })
+        .expect(200);
+      expect(done.body.status).toBe('completed');
+      const settled = await t.http.get(url).set(owner.auth).expect(200);
+      expect(done.headers.etag).toBe(settled.headers.etag);
+      await t.http.get(url).set(owner.auth).set('If-None-Match', settled.headers.etag).expect(304);
     });
   });
 });

@@ -19,7 +19,7 @@ import {
   TenantContext,
   TenantRole,
 } from '../common/auth/access';
-import { IfMatch, VersionCondition, Versioned } from '../common/http/etag';
+import { IfMatch, VersionCondition, Versioned, VersionedOptions } from '../common/http/etag';
 import { CursorPageQueryDto } from '../common/pagination/pagination';
 import { InviteMemberDto } from './dto/invite-member.dto';
 import { InvitationPageResponse, InvitationResponse } from './dto/invitation.response';
@@ -35,6 +35,15 @@ import { UpdateMemberDto } from './dto/update-member.dto';
 import { EntitiesService } from './entities.service';
 import { InvitationsService } from './invitations.service';
 import { Idempotent } from '../common/idempotency/idempotent';
+
+/** The answer shows the caller's role, which the entity's version does not cover. */
+const ENTITY_TAG = ['entityId', { varies: ['role'] }] as [string, VersionedOptions];
+/** The member's user fields change with the user, not with the membership's version. */
+const MEMBER_TAG = [
+  'entityId',
+  'userId',
+  { varies: ['email', 'username', 'firstName', 'lastName'] },
+] as [string, string, VersionedOptions];
 
 @ApiTags('entities')
 @Controller('entities')
@@ -68,7 +77,7 @@ export class EntitiesController {
   /** One organisation you belong to, with your role. */
   @Get(':entityId')
   @TenantRole('member')
-  @Versioned('entity', 'entityId')
+  @Versioned('entity', ...ENTITY_TAG)
   findOne(@Tenant() tenant: TenantContext): Promise<EntityResponse> {
     return this.entities.get(tenant);
   }
@@ -76,7 +85,7 @@ export class EntitiesController {
   /** Rename or change the slug (admin+). */
   @Patch(':entityId')
   @TenantRole('admin')
-  @Versioned('entity', 'entityId')
+  @Versioned('entity', ...ENTITY_TAG)
   @ApiConflictResponse({ description: 'The slug is taken' })
   update(
     @Tenant() tenant: TenantContext,
@@ -90,7 +99,7 @@ export class EntitiesController {
   @Delete(':entityId')
   @HttpCode(204)
   @TenantRole('owner')
-  @Versioned('entity', 'entityId')
+  @Versioned('entity', ...ENTITY_TAG)
   async remove(
     @Tenant() tenant: TenantContext,
     @IfMatch() expected: VersionCondition,
@@ -106,6 +115,17 @@ export class EntitiesController {
     @Query() query: CursorPageQueryDto,
   ): Promise<MemberPageResponse> {
     return this.entities.listMembers(tenant, query);
+  }
+
+  /** One member of the organisation, with their role (any member may read it, as the list). */
+  @Get(':entityId/members/:userId')
+  @TenantRole('member')
+  @Versioned('member', ...MEMBER_TAG)
+  member(
+    @Param('userId', ParseUUIDPipe) userId: string,
+    @Tenant() tenant: TenantContext,
+  ): Promise<MemberResponse> {
+    return this.entities.getMember(tenant.entityId, userId.toLowerCase());
   }
 
   /**
@@ -150,7 +170,7 @@ export class EntitiesController {
   /** Change a member's role (admin+; owners are changed, and made, only by owners; the last owner stays). */
   @Patch(':entityId/members/:userId')
   @TenantRole('admin')
-  @Versioned('member', 'entityId', 'userId')
+  @Versioned('member', ...MEMBER_TAG)
   @ApiConflictResponse({ description: 'The last owner cannot be demoted' })
   changeRole(
     @Param('userId', ParseUUIDPipe) userId: string,
@@ -165,7 +185,7 @@ export class EntitiesController {
   @Delete(':entityId/members/:userId')
   @HttpCode(204)
   @TenantRole('member')
-  @Versioned('member', 'entityId', 'userId')
+  @Versioned('member', ...MEMBER_TAG)
   @ApiConflictResponse({ description: 'The last owner cannot be removed' })
   async removeMember(
     @Param('userId', ParseUUIDPipe) userId: string,

@@ -174,19 +174,23 @@ export class EntitiesService implements MembershipResolver {
     }
     if (Object.keys(changes).length > 0) {
       const found = await this.entities.updateActive(tenant.entityId, changes, expected);
-      if (!found) await this.throwWhyUnchanged(tenant.entityId, expected);
+      if (!found) await this.throwWhyUnchanged(tenant, expected);
       if (changes.name !== undefined) await this.forgetEntity(tenant.entityId);
       return this.get(tenant);
     }
     const current = await this.get(tenant);
-    assertVersion(expected, current.version);
+    assertVersion(expected, current.version, () => current);
     return current;
   }
 
   /** After a conditional write matched nothing: 404 when the entity is gone, else 412. */
-  private async throwWhyUnchanged(entityId: string, expected: VersionCondition): Promise<never> {
+  private async throwWhyUnchanged(
+    tenant: TenantContext,
+    expected: VersionCondition,
+  ): Promise<never> {
+    const now = await this.entities.findActiveById(tenant.entityId);
     throwStaleOrMissing(
-      await this.entities.findActiveById(entityId),
+      now && toEntityResponse(now, tenant.role),
       expected,
       () => new NotFoundException('Entity not found'),
     );
@@ -199,7 +203,7 @@ export class EntitiesService implements MembershipResolver {
    */
   async remove(tenant: TenantContext, expected?: VersionCondition): Promise<void> {
     const found = await this.entities.deactivate(tenant.entityId, expected);
-    if (!found) await this.throwWhyUnchanged(tenant.entityId, expected);
+    if (!found) await this.throwWhyUnchanged(tenant, expected);
     await this.forgetEntity(tenant.entityId);
     for (const hook of this.removalHooks) {
       await hook(tenant.entityId).catch((error: Error) =>
@@ -275,7 +279,7 @@ export class EntitiesService implements MembershipResolver {
     if (!canManageMember(tenant.role, target.role, role)) {
       throw new ForbiddenException('Only an owner may grant the owner role or change an owner');
     }
-    assertVersion(expected, target.version);
+    assertVersion(expected, target.version, () => toMemberResponse(target));
     if (target.role !== role) {
       const outcome = await this.memberships.changeRole(
         tenant.entityId,
@@ -310,7 +314,7 @@ export class EntitiesService implements MembershipResolver {
           : 'Removing members needs the admin role',
       );
     }
-    assertVersion(expected, target.version);
+    assertVersion(expected, target.version, () => toMemberResponse(target));
     const outcome = await this.memberships.remove(tenant.entityId, userId, target.role, expected);
     await this.forgetMembership(userId, tenant.entityId);
     await this.raiseFor(outcome, 'remove', tenant.entityId, userId);
@@ -335,7 +339,8 @@ export class EntitiesService implements MembershipResolver {
     });
   }
 
-  private async getMember(entityId: string, userId: string): Promise<MemberResponse> {
+  /** One member (GET …/members/{userId}; the guard has checked the caller is a member). */
+  async getMember(entityId: string, userId: string): Promise<MemberResponse> {
     const member = await this.memberships.findMember(entityId, userId);
     if (!member) throw new NotFoundException('Member not found');
     return toMemberResponse(member);
@@ -351,7 +356,7 @@ export class EntitiesService implements MembershipResolver {
     if (outcome === 'stale') {
       const now = await this.memberships.findMember(entityId, userId);
       if (!now) throw new NotFoundException('Member not found');
-      throw new StaleVersion(now.version);
+      throw new StaleVersion(now.version, toMemberResponse(now));
     }
     if (outcome === 'role_changed') {
       throw new ConflictException("The member's role changed meanwhile; read it again and retry");

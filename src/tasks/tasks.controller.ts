@@ -1,4 +1,4 @@
-import { IfMatch, VersionCondition, Versioned } from '../common/http/etag';
+import { IfMatch, VersionCondition, Versioned, VersionedOptions } from '../common/http/etag';
 import {
   Body,
   Controller,
@@ -45,6 +45,12 @@ import { Idempotent } from '../common/idempotency/idempotent';
 const ILLEGAL = 'Illegal state change (the problem carries `currentStatus`)';
 const NOT_HOLDER =
   'The task is not running, or another worker holds it (`currentStatus` in the problem)';
+
+/**
+ * A running task's durationSeconds grows with the clock, not with its version: the tag covers
+ * it, so a poll never gets a 304 with a stale duration (README, "ETag and If-Match").
+ */
+const TASK_TAG: VersionedOptions = { varies: ['durationSeconds'] };
 
 /**
  * Scraping tasks. Users (JWT, or API keys with tasks:read / tasks:write) create and follow
@@ -120,7 +126,7 @@ export class TasksController {
   @Get(':id')
   @Authenticated()
   @Scopes('tasks:read')
-  @Versioned('task')
+  @Versioned('task', TASK_TAG)
   @ApiOkResponse({ type: TaskResponse })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such task of yours' })
@@ -136,7 +142,7 @@ export class TasksController {
   @HttpCode(200)
   @Authenticated()
   @Scopes('tasks:write')
-  @Versioned('task')
+  @Versioned('task', TASK_TAG)
   @ApiOkResponse({ type: TaskResponse })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiForbiddenResponse({
@@ -214,12 +220,14 @@ export class TasksController {
   @ApiNotFoundResponse({ description: 'No such task for this worker' })
   @ApiConflictResponse({ description: NOT_HOLDER })
   @ApiPayloadTooLargeResponse({ description: 'Body over 1 MiB' })
+  @Versioned('task', TASK_TAG)
   complete(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: CompleteTaskDto,
+    @IfMatch() expected: VersionCondition,
   ): Promise<TaskResponse> {
-    return this.tasks.complete(principal, id.toLowerCase(), dto);
+    return this.tasks.complete(principal, id.toLowerCase(), dto, expected);
   }
 
   /** Fails the attempt; retryable with attempts left → pending again. Charges the attempt once. */
@@ -231,11 +239,13 @@ export class TasksController {
   @ApiBadRequestResponse({ description: 'Invalid workerId, error empty or over 10,000 characters' })
   @ApiNotFoundResponse({ description: 'No such task for this worker' })
   @ApiConflictResponse({ description: NOT_HOLDER })
+  @Versioned('task', TASK_TAG)
   fail(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: FailTaskDto,
+    @IfMatch() expected: VersionCondition,
   ): Promise<TaskResponse> {
-    return this.tasks.fail(principal, id.toLowerCase(), dto);
+    return this.tasks.fail(principal, id.toLowerCase(), dto, expected);
   }
 }

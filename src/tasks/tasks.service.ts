@@ -211,46 +211,68 @@ export class TasksService {
     return this.tasks.insertLogs(id, lines);
   }
 
-  async complete(principal: Principal, id: string, dto: CompleteTaskDto): Promise<TaskResponse> {
+  async complete(
+    principal: Principal,
+    id: string,
+    dto: CompleteTaskDto,
+    expected?: VersionCondition,
+  ): Promise<TaskResponse> {
     await this.workable(principal, id);
-    const { row, charged } = await this.change(id, 'completed', 'complete', (current, now) => {
-      this.assertHolder(current, dto.workerId);
-      return {
-        status: 'completed',
-        leaseExpiresAt: null,
-        completedAt: now,
-        result: dto.result ?? null,
-        charge: true,
-      };
-    });
+    const { row, charged } = await this.change(
+      id,
+      'completed',
+      'complete',
+      (current, now) => {
+        this.assertHolder(current, dto.workerId);
+        return {
+          status: 'completed',
+          leaseExpiresAt: null,
+          completedAt: now,
+          result: dto.result ?? null,
+          charge: true,
+        };
+      },
+      expected,
+    );
     this.record({ userId: row.userId, tasksCompleted: 1, computeUnits: charged });
     return toTaskResponse(row, this.clock.now());
   }
 
   /** A retryable failure with attempts left goes back to pending; otherwise the task fails. */
-  async fail(principal: Principal, id: string, dto: FailTaskDto): Promise<TaskResponse> {
+  async fail(
+    principal: Principal,
+    id: string,
+    dto: FailTaskDto,
+    expected?: VersionCondition,
+  ): Promise<TaskResponse> {
     await this.workable(principal, id);
     let final = false;
-    const { row, charged } = await this.change(id, null, 'fail', (current, now) => {
-      this.assertHolder(current, dto.workerId);
-      final = !dto.retryable || current.attempts >= current.maxAttempts;
-      return final
-        ? {
-            status: 'failed',
-            leaseExpiresAt: null,
-            completedAt: now,
-            errorMessage: dto.error,
-            charge: true,
-          }
-        : {
-            status: 'pending',
-            claimedBy: null,
-            leaseExpiresAt: null,
-            startedAt: null,
-            errorMessage: dto.error,
-            charge: true,
-          };
-    });
+    const { row, charged } = await this.change(
+      id,
+      null,
+      'fail',
+      (current, now) => {
+        this.assertHolder(current, dto.workerId);
+        final = !dto.retryable || current.attempts >= current.maxAttempts;
+        return final
+          ? {
+              status: 'failed',
+              leaseExpiresAt: null,
+              completedAt: now,
+              errorMessage: dto.error,
+              charge: true,
+            }
+          : {
+              status: 'pending',
+              claimedBy: null,
+              leaseExpiresAt: null,
+              startedAt: null,
+              errorMessage: dto.error,
+              charge: true,
+            };
+      },
+      expected,
+    );
     this.record({
       userId: row.userId,
       computeUnits: charged,
@@ -351,7 +373,7 @@ export class TasksService {
       const current = await this.tasks.findForUpdate(id, tx);
       if (!current) throw notFound();
       // The row is locked until the unit ends: checking its version here is as atomic as a condition in the UPDATE.
-      assertVersion(expected, current.version);
+      assertVersion(expected, current.version, () => toTaskResponse(current, this.clock.now()));
       if (to) assertTransition(current.status, to, action);
       const now = this.clock.now();
       const { charge, ...changes } = plan(current, now);

@@ -61,19 +61,25 @@ export class UsersController {
   @Post(':id/activate')
   @HttpCode(200)
   @Admin()
-  activate(@Param('id', ParseUUIDPipe) id: string): Promise<UserResponse> {
-    return this.users.setActive(id.toLowerCase(), true);
+  @Versioned('user', 'id')
+  activate(
+    @Param('id', ParseUUIDPipe) id: string,
+    @IfMatch() expected: VersionCondition,
+  ): Promise<UserResponse> {
+    return this.users.setActive(id.toLowerCase(), true, expected);
   }
 
   /** Block a user: their existing tokens stop working on the next request (platform admins). */
   @Post(':id/deactivate')
   @HttpCode(200)
   @Admin()
+  @Versioned('user', 'id')
   @ApiConflictResponse({ description: 'Yourself, or the last active platform admin' })
   deactivate(
     @CurrentPrincipal() principal: Principal,
     @Param('id', ParseUUIDPipe) id: string,
+    @IfMatch() expected: VersionCondition,
   ): Promise<UserResponse> {
-    return this.users.deactivate(principal, id.toLowerCase());
+    return this.users.deactivate(principal, id.toLowerCase(), expected);
   }
 }

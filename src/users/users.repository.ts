@@ -133,9 +133,13 @@ export class UsersRepository extends SqlRepository {
    * Deactivates a user unless that would leave no active platform admin. In one unit: on
    * PostgreSQL the active admins' rows are locked first (FOR UPDATE), so two admins
    * deactivating each other at once are serialised and the second sees the first's write;
-   * SQLite units are serial anyway. 'missing' when there is no such user.
+   * SQLite units are serial anyway. 'missing' when there is no such user, 'stale' when it is
+   * not at an `expected` version (If-Match; nothing written).
    */
-  deactivateUnlessLastAdmin(id: string): Promise<'done' | 'missing' | 'last-admin'> {
+  deactivateUnlessLastAdmin(
+    id: string,
+    expected?: VersionCondition,
+  ): Promise<'done' | 'missing' | 'last-admin' | 'stale'> {
     const t = this.postgres ? 'true' : '1';
     return this.uow.run(async (tx) => {
       if (this.postgres) {
@@ -143,18 +147,21 @@ export class UsersRepository extends SqlRepository {
           `SELECT id FROM users WHERE is_admin = true AND is_active = true FOR UPDATE`,
         );
       }
-      const result = await tx.manager
+      const qb = tx.manager
         .createQueryBuilder()
         .update(User)
         .set({ isActive: false, updatedAt: this.clock.now() })
         .where('id = :id', { id })
         .andWhere(
           `(is_admin <> ${t} OR is_active <> ${t} OR EXISTS (SELECT 1 FROM users o WHERE o.is_admin = ${t} AND o.is_active = ${t} AND o.id <> :id))`,
-        )
-        .execute();
+        );
+      const result = await whereVersion(qb, expected).execute();
       if ((result.affected ?? 0) > 0) return 'done';
-      const exists = await tx.manager.getRepository(User).exists({ where: { id } });
-      return exists ? 'last-admin' : 'missing';
+      const now = await tx.manager
+        .getRepository(User)
+        .findOne({ select: { id: true, version: true }, where: { id } });
+      if (!now) return 'missing';
+      return expected !== undefined && !expected.includes(now.version) ? 'stale' : 'last-admin';
     });
   }
 }

@@ -170,12 +170,7 @@ export class UsersService {
     if (Object.keys(changes).length > 0) {
       const found = await this.users.updateUser(id, changes, expected);
       await this.identityCache.drop(CacheKeys.user(id));
-      if (!found)
-        throwStaleOrMissing(
-          await this.users.findById(id),
-          expected,
-          () => new NotFoundException('User not found'),
-        );
+      if (!found) throwStaleOrMissing(await this.users.findById(id), expected, userNotFound);
     }
     const tokens = changes.passwordHash
       ? await this.sessions.keepOnly(id, principal.sessionId)
@@ -186,10 +181,10 @@ export class UsersService {
     return tokens ? { ...user, tokens } : user;
   }
 
-  async setActive(id: string, active: boolean): Promise<UserResponse> {
-    const found = await this.users.updateUser(id, { isActive: active });
+  async setActive(id: string, active: boolean, expected?: VersionCondition): Promise<UserResponse> {
+    const found = await this.users.updateUser(id, { isActive: active }, expected);
     await this.identityCache.drop(CacheKeys.user(id));
-    if (!found) throw new NotFoundException('User not found');
+    if (!found) throwStaleOrMissing(await this.users.findById(id), expected, userNotFound);
     if (!active) await this.sessions.revokeAll(id);
     return (await this.findView(id))!;
   }
@@ -198,11 +193,13 @@ export class UsersService {
    * Blocks a user. 409 when an admin would deactivate themselves or the last active platform
    * admin (nobody could sign in to undo it); 404 when there is no such user.
    */
-  async deactivate(by: Principal, id: string): Promise<UserResponse> {
+  async deactivate(by: Principal, id: string, expected?: VersionCondition): Promise<UserResponse> {
     if (by.userId === id) throw new ConflictException('You cannot deactivate yourself');
-    const outcome = await this.users.deactivateUnlessLastAdmin(id);
+    const outcome = await this.users.deactivateUnlessLastAdmin(id, expected);
     await this.identityCache.drop(CacheKeys.user(id));
-    if (outcome === 'missing') throw new NotFoundException('User not found');
+    if (outcome === 'missing') throw userNotFound();
+    if (outcome === 'stale')
+      throwStaleOrMissing(await this.users.findById(id), expected, userNotFound);
     if (outcome === 'last-admin') {
       throw new ConflictException('The last active platform admin cannot be deactivated');
     }
@@ -254,3 +251,5 @@ export class UsersService {
     }
   }
 }
+
+const userNotFound = () => new NotFoundException('User not found');

@@ -13,6 +13,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { ApiExtension } from '@nestjs/swagger';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { catchError, map, Observable, throwError } from 'rxjs';
 
 /**
@@ -23,10 +24,15 @@ import { catchError, map, Observable, throwError } from 'rxjs';
  *                                                      service the versions If-Match accepts
  *
  * The tag is `"<resource>-<path ids>-<version>"`, strong, from the `version` of the answer
- * (every write of a versioned row bumps it). A service that finds the row at another version
- * throws `StaleVersion(current)`; the interceptor turns it into 412 problem+json carrying the
- * current tag (header and `currentEtag`). The OpenAPI document gets the headers and the 304 /
- * 412 answers from the `x-versioned` extension (src/common/openapi/openapi-contract.ts).
+ * (every write of a versioned row bumps it). Where the answer also shows what the version does
+ * not cover (the caller's role, a running task's duration, the member's user fields), the route
+ * names those fields (`{ varies: [...] }`) and the tag gets `.<digest of their values>`, so two
+ * different bodies never share a tag. If-Match compares the version only: it guards the stored
+ * state the write depends on, and a tag the caller got stays usable while only the varying parts
+ * moved. A service that finds the row at another version throws `StaleVersion(current, now)`;
+ * the interceptor turns it into 412 problem+json carrying the current tag (header and
+ * `currentEtag`). The OpenAPI document gets the headers and the 304 / 412 answers from the
+ * `x-versioned` extension (src/common/openapi/openapi-contract.ts).
  */
 
 export const VERSIONED_EXTENSION = 'x-versioned';
@@ -42,6 +48,13 @@ interface VersionedRoute {
   resource: string;
   /** The path parameters naming the resource (their values go into the tag). */
   idParams: string[];
+  /** Answer fields the version does not cover: their digest goes into the tag. */
+  varies: string[];
+}
+
+export interface VersionedOptions {
+  /** Fields of the answer that change without a version bump (per caller, or over time). */
+  varies?: string[];
 }
 
 /**
@@ -51,16 +64,27 @@ interface VersionedRoute {
  */
 export type VersionCondition = readonly number[] | undefined;
 
-/** The row is not at a version the request's If-Match names; `current` goes back in the 412. */
+/**
+ * The row is not at a version the request's If-Match names; `current` goes back in the 412.
+ * `representation` (the answer a GET would give now) is needed where the route `varies`.
+ */
 export class StaleVersion extends PreconditionFailedException {
-  constructor(readonly current: number) {
+  constructor(
+    readonly current: number,
+    readonly representation?: object,
+  ) {
     super('The resource changed since the ETag given in If-Match');
   }
 }
 
 /** Throws StaleVersion unless the condition admits `current` (for writes that change nothing). */
-export function assertVersion(condition: VersionCondition, current: number): void {
-  if (condition !== undefined && !condition.includes(current)) throw new StaleVersion(current);
+export function assertVersion(
+  condition: VersionCondition,
+  current: number,
+  representation?: () => object,
+): void {
+  if (condition !== undefined && !condition.includes(current))
+    throw new StaleVersion(current, representation?.());
 }
 
 /**
@@ -72,13 +96,26 @@ export function throwStaleOrMissing(
   condition: VersionCondition,
   missing: () => Error,
 ): never {
-  if (now && condition !== undefined) throw new StaleVersion(now.version);
+  if (now && condition !== undefined) throw new StaleVersion(now.version, now);
   throw missing();
 }
 
-/** Marks a single-resource route as versioned: ETag, If-None-Match (GET), If-Match (writes). */
-export function Versioned(resource: string, ...idParams: string[]): MethodDecorator {
-  const route: VersionedRoute = { resource, idParams: idParams.length ? idParams : ['id'] };
+/**
+ * Marks a single-resource route as versioned: ETag, If-None-Match (GET), If-Match (writes).
+ * `@Versioned('entity', 'entityId', { varies: ['role'] })`: path ids, then options.
+ */
+export function Versioned(
+  resource: string,
+  ...args: [...string[], VersionedOptions] | string[]
+): MethodDecorator {
+  const all: (string | VersionedOptions)[] = args;
+  const options = all.find((a): a is VersionedOptions => typeof a === 'object') ?? {};
+  const idParams = all.filter((a): a is string => typeof a === 'string');
+  const route: VersionedRoute = {
+    resource,
+    idParams: idParams.length ? idParams : ['id'],
+    varies: options.varies ?? [],
+  };
   return applyDecorators(
     SetMetadata(VERSIONED, route),
     ApiExtension(VERSIONED_EXTENSION, { resource }),
@@ -106,8 +143,11 @@ export const IfMatch = createParamDecorator(
     const versions: number[] = [];
     for (const tag of tags) {
       if (tag.weak || !tag.opaque.startsWith(prefix)) continue; // strong comparison only
-      const version = tag.opaque.slice(prefix.length);
-      if (/^[1-9][0-9]{0,14}$/.test(version)) versions.push(Number(version));
+      // The version decides; a `.<digest>` of the varying parts does not (see the top).
+      const version = /^([1-9][0-9]{0,14})(?:\.[A-Za-z0-9_-]+)?$/.exec(
+        tag.opaque.slice(prefix.length),
+      )?.[1];
+      if (version) versions.push(Number(version));
     }
     return versions;
   },
@@ -124,16 +164,17 @@ export class VersionedInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const tagOf = (version: number) => `"${tagPrefix(route, request)}${version}"`;
+    const tagOf = (version: number, body: object | undefined) =>
+      `"${tagPrefix(route, request)}${version}${variant(route, body)}"`;
     return next.handle().pipe(
       map((body: unknown) => {
         const version = (body as { version?: unknown } | null | undefined)?.version;
-        if (typeof version === 'number') reply.header('ETag', tagOf(version));
+        if (typeof version === 'number') reply.header('ETag', tagOf(version, body as object));
         return body;
       }),
       catchError((error: unknown) => {
         if (!(error instanceof StaleVersion)) return throwError(() => error);
-        const currentEtag = tagOf(error.current);
+        const currentEtag = tagOf(error.current, error.representation);
         reply.header('ETag', currentEtag);
         return throwError(
           () =>
@@ -194,6 +235,18 @@ export function parseEntityTags(header: string): '*' | EntityTag[] | undefined {
 
 function routeOf(context: ExecutionContext): VersionedRoute | undefined {
   return Reflect.getMetadata(VERSIONED, context.getHandler()) as VersionedRoute | undefined;
+}
+
+/**
+ * `.<digest>` of the answer's varying fields ('' when the route has none). Without the answer
+ * (a StaleVersion that did not carry it) the tag has no digest: If-Match still accepts it, and
+ * If-None-Match never matches it, so it cannot produce a stale 304.
+ */
+function variant(route: VersionedRoute, body: object | undefined): string {
+  if (route.varies.length === 0 || !body) return '';
+  const values = route.varies.map((field) => (body as Record<string, unknown>)[field] ?? null);
+  const digest = createHash('sha256').update(JSON.stringify(values)).digest('base64url');
+  return `.${digest.slice(0, 16)}`;
 }
 
 function tagPrefix(route: VersionedRoute, request: FastifyRequest): string {

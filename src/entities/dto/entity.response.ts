@@ -30,7 +30,7 @@ export class MemberResponse {
   lastName: string | null;
   @ApiProperty({ enum: ROLES })
   role: Role;
-  /** Bumped by every change of the membership; `If-Match: "member-<entityId>-<userId>-<version>"` makes a role change or removal conditional on it. */
+  /** Bumped by every change of the membership; the ETag of `GET …/members/{userId}` in `If-Match` makes a role change or removal conditional on it. */
   version: number;
   /** When the membership was created (ISO 8601). */
   joinedAt: string;
