@@ -342,27 +342,31 @@ async function main() {
       lastName: `Lead${seq}`,
       email: `lead-${seq++}-${randomUUID().slice(0, 6)}@example.com`,
     });
-    const newLead = async (t, headers) => {
-      const r = await call(
-        'POST',
-        `/v1/entities/${t.entityId}/leads`,
-        leadBody(),
-        t.token,
-        headers,
-      );
-      if (r.status === 201) t.leads.push(r.body.id);
+    /** A create's answer, its id kept in `list` when it created something. */
+    const remember = (list, r) => {
+      if (r.status === 201) list.push(r.body.id);
       return r;
     };
-    const newCrawl = async (t) => {
-      const r = await call(
-        'POST',
-        `/v1/entities/${t.entityId}/crawls`,
-        { websiteUrl: `https://site-${seq++}.example.com/`, companyName: `Company ${seq}` },
-        t.token,
-      );
-      if (r.status === 201) t.crawls.push(r.body.id);
-      return r;
+    /** `fn` on the oldest id taken from `list`, or the list route when there is none yet. */
+    const withNext = (list, listUrl, token, fn) => {
+      const id = list.shift();
+      return id ? fn(id) : call('GET', listUrl, undefined, token);
     };
+    const newLead = async (t, headers) =>
+      remember(
+        t.leads,
+        await call('POST', `/v1/entities/${t.entityId}/leads`, leadBody(), t.token, headers),
+      );
+    const newCrawl = async (t) =>
+      remember(
+        t.crawls,
+        await call(
+          'POST',
+          `/v1/entities/${t.entityId}/crawls`,
+          { websiteUrl: `https://site-${seq++}.example.com/`, companyName: `Company ${seq}` },
+          t.token,
+        ),
+      );
     for (const t of tenants) {
       for (let i = 0; i < 20; i++) await newLead(t);
       for (let i = 0; i < 5; i++) await newCrawl(t);
@@ -427,6 +431,24 @@ async function main() {
       return r;
     };
     const worker = (t) => `soak-worker-${t.userId.slice(0, 8)}`;
+    /**
+     * Takes one of the tenant's running tasks and ends the run (`complete` or `fail`). Marked
+     * finished before the request, so a heartbeat or log line racing with it is recognised.
+     */
+    const endRun = async (t, action, body, after = () => undefined) => {
+      if (!t.running.length) return claim(t);
+      const id = t.running.splice(Math.floor(Math.random() * t.running.length), 1)[0];
+      finished.add(id);
+      const r = await call(
+        'POST',
+        `/v1/tasks/${id}/${action}`,
+        { workerId: worker(t), ...body },
+        undefined,
+        { 'x-api-key': t.workerKey },
+      );
+      after(r);
+      return r;
+    };
     const refresh = (actor) =>
       serial(actor, async () => {
         const r = await call('POST', '/v1/auth/refresh', { refreshToken: actor.refreshToken });
@@ -649,40 +671,15 @@ async function main() {
             ),
           ),
       ],
-      [
-        4,
-        'worker complete',
-        async (t) => {
-          if (!t.running.length) return claim(t);
-          const id = t.running.splice(Math.floor(Math.random() * t.running.length), 1)[0];
-          finished.add(id);
-          return call(
-            'POST',
-            `/v1/tasks/${id}/complete`,
-            { workerId: worker(t), result: { items: 60 } },
-            undefined,
-            { 'x-api-key': t.workerKey },
-          );
-        },
-      ],
+      [4, 'worker complete', (t) => endRun(t, 'complete', { result: { items: 60 } })],
       [
         1,
         'worker fail (retryable)',
-        async (t) => {
-          if (!t.running.length) return claim(t);
-          const id = t.running.splice(Math.floor(Math.random() * t.running.length), 1)[0];
-          const r = await call(
-            'POST',
-            `/v1/tasks/${id}/fail`,
-            { workerId: worker(t), error: 'soak: site timed out', retryable: true },
-            undefined,
-            { 'x-api-key': t.workerKey },
-          );
-          // Back in the queue while attempts are left (max 3), else failed for good.
-          if (r.status === 200 && r.body.status === 'pending') t.pendingTasks++;
-          else finished.add(id);
-          return r;
-        },
+        (t) =>
+          endRun(t, 'fail', { error: 'soak: site timed out', retryable: true }, (r) => {
+            // Back in the queue while attempts are left (max 3), else failed for good.
+            if (r.status === 200 && r.body.status === 'pending') t.pendingTasks++;
+          }),
       ],
       [
         1,
@@ -740,67 +737,66 @@ async function main() {
       [
         1,
         'create analysis',
-        async (t) => {
-          const r = await call(
-            'POST',
-            '/v1/analyses',
-            {
-              name: `Prices ${seq++}`,
-              analysisType: 'summary',
-              parameters: { column: 'price' },
-              entityId: t.entityId,
-            },
-            t.token,
-          );
-          if (r.status === 201) t.analyses.push(r.body.id);
-          return r;
-        },
+        async (t) =>
+          remember(
+            t.analyses,
+            await call(
+              'POST',
+              '/v1/analyses',
+              {
+                name: `Prices ${seq++}`,
+                analysisType: 'summary',
+                parameters: { column: 'price' },
+                entityId: t.entityId,
+              },
+              t.token,
+            ),
+          ),
       ],
       [
         1,
         'complete analysis',
-        async (t) => {
-          const id = t.analyses.shift();
-          if (!id) return call('GET', '/v1/analyses?limit=20', undefined, t.token);
-          const r = await call(
-            'PATCH',
-            `/v1/analyses/${id}`,
-            { status: 'completed', result: { mean: 4.2 } },
-            t.token,
-          );
-          if (r.status !== 200) return r;
-          const got = await call('GET', `/v1/analyses/${id}`, undefined, t.token);
-          return { ...got, ms: r.ms + got.ms };
-        },
+        (t) =>
+          withNext(t.analyses, '/v1/analyses?limit=20', t.token, async (id) => {
+            const r = await call(
+              'PATCH',
+              `/v1/analyses/${id}`,
+              { status: 'completed', result: { mean: 4.2 } },
+              t.token,
+            );
+            if (r.status !== 200) return r;
+            // A completed analysis is then served from the cache (analysis_result:{id}).
+            const got = await call('GET', `/v1/analyses/${id}`, undefined, t.token);
+            return { ...got, ms: r.ms + got.ms };
+          }),
       ],
       [1, 'list analyses', (t) => call('GET', '/v1/analyses?limit=20', undefined, t.token)],
       [
         1,
         'create tool generation',
-        async (t) => {
-          const r = await call(
-            'POST',
-            '/v1/tool-generations',
-            { toolType: 'scraper', config: { url: 'https://example.com' } },
-            t.token,
-          );
-          if (r.status === 201) t.toolGenerations.push(r.body.id);
-          return r;
-        },
+        async (t) =>
+          remember(
+            t.toolGenerations,
+            await call(
+              'POST',
+              '/v1/tool-generations',
+              { toolType: 'scraper', config: { url: 'https://example.com' } },
+              t.token,
+            ),
+          ),
       ],
       [
         1,
         'complete tool generation',
-        async (t) => {
-          const id = t.toolGenerations.shift();
-          if (!id) return call('GET', '/v1/tool-generations', undefined, t.token);
-          return call(
-            'PATCH',
-            `/v1/tool-generations/${id}`,
-            { status: 'completed', result: { code: 'print(1)' } },
-            t.token,
-          );
-        },
+        (t) =>
+          withNext(t.toolGenerations, '/v1/tool-generations', t.token, (id) =>
+            call(
+              'PATCH',
+              `/v1/tool-generations/${id}`,
+              { status: 'completed', result: { code: 'print(1)' } },
+              t.token,
+            ),
+          ),
       ],
       // Platform admin and operations
       [1, 'admin stats', () => call('GET', '/v1/admin/stats', undefined, admin.token)],
