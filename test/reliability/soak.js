@@ -43,6 +43,25 @@ const METRICS_TOKEN = randomUUID();
 const WEBHOOK_SECRET = randomUUID();
 /** The Lemon Squeezy variant the soak maps to the enterprise plan (an operator's step). */
 const ENTERPRISE_VARIANT = 990001;
+const REDIS_PREFIX = `cs-soak-${randomUUID().slice(0, 8)}:`;
+
+/** Deletes the run's Redis keys (the cache epoch has no TTL, so it would stay for good). */
+async function dropRedisKeys() {
+  if (!process.env.SOAK_REDIS_URL) return;
+  const Redis = require('ioredis');
+  const redis = new Redis(process.env.SOAK_REDIS_URL, { lazyConnect: true });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
 
 const freePort = () =>
   new Promise((resolve, reject) => {
@@ -221,7 +240,7 @@ async function main() {
         ...(process.env.SOAK_REDIS_URL
           ? {
               REDIS_URL: process.env.SOAK_REDIS_URL,
-              REDIS_KEY_PREFIX: `cs-soak-${randomUUID().slice(0, 8)}:`,
+              REDIS_KEY_PREFIX: REDIS_PREFIX,
             }
           : {}),
       },
@@ -940,6 +959,7 @@ async function main() {
     result.exitCode = exit.code;
     agent.destroy();
     await db.drop().catch(() => undefined);
+    await dropRedisKeys().catch((e) => console.error(`soak: Redis keys left: ${e.message}`));
   }
   // The per-operation table is printed above; the summary keeps it on one line per operation.
   const { operations, ...summary } = result;
