@@ -10,6 +10,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
+# The environment of `npm start` (package.json; a unit test keeps the two equal): glibc's mmap
+# threshold fixed at 128 KiB, so large buffers (scrypt's 16 MiB) go back to the OS when freed.
+ENV MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

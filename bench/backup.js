@@ -16,6 +16,7 @@ const { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } = 
 const { cpus, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
+const { startCommand } = require('./start-command');
 
 const ROOT = join(__dirname, '..');
 const DIST = join(__dirname, '.work', 'dist');
@@ -79,9 +80,7 @@ function cli(commandArgs, databaseUrl) {
           ? ['--cpu-prof', '--cpu-prof-dir', join(__dirname, 'results')]
           : []),
         // The node flags of `npm run cli` (package.json), so the bench measures what operators run.
-        ...require('../package.json')
-          .scripts.cli.split(' ')
-          .filter((a) => a.startsWith('--')),
+        ...startCommand('cli').flags,
         join(DIST, 'src', 'cli.js'),
         ...commandArgs,
       ],
@@ -89,6 +88,7 @@ function cli(commandArgs, databaseUrl) {
         cwd: ROOT,
         env: {
           ...process.env,
+          ...startCommand('cli').env,
           DATABASE_URL: databaseUrl,
           NODE_ENV: 'production',
           LOG_LEVEL: 'warn',

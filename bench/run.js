@@ -26,6 +26,7 @@ const os = require('node:os');
 const { join, resolve } = require('node:path');
 const { Client } = require('pg');
 const { SQL, encodeCursor, likePattern } = require('./baseline/queries');
+const { startCommand } = require('./start-command');
 
 const ROOT = resolve(__dirname, '..');
 const WORK = join(__dirname, '.work');
@@ -40,6 +41,8 @@ const option = (name) => {
 };
 
 const QUICK = flag('quick');
+/** How `npm start` runs node (package.json): the bench starts the app the same way. */
+const START = startCommand('start');
 const ONLY = option('only') ? new Set(option('only').split(',')) : null;
 const ADMIN_URL =
   process.env.BENCH_ADMIN_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -393,6 +396,7 @@ function appEnv(extra = {}) {
     SEARCH_THROTTLE_LIMIT: '1000000',
     THROTTLE_TTL_SECONDS: '1',
     DB_MIGRATE_ON_START: 'false', // production default; the first start of a run sets it to true
+    ...START.env, // the environment `npm start` sets (MALLOC_MMAP_THRESHOLD_)
     // --app-env 'K=V,K2=V2': extra app settings, to compare one against the default.
     ...Object.fromEntries(
       (option('app-env') ?? '')
@@ -1419,10 +1423,7 @@ async function main() {
     : [];
   // The app runs with the node flags of `npm start` (package.json), so the bench measures what
   // production runs; --app-flags '--max-semi-space-size=8 …' replaces them, to try others under load.
-  const startFlags = require('../package.json')
-    .scripts.start.split(' ')
-    .filter((a) => a.startsWith('--'));
-  const appFlags = option('app-flags')?.split(' ').filter(Boolean) ?? startFlags;
+  const appFlags = option('app-flags')?.split(' ').filter(Boolean) ?? START.flags;
   const appArgs = [...probe, ...profile, ...appFlags, join(DIST, 'src', 'main.js')];
 
   const results = {
