@@ -9,6 +9,9 @@
  *         refreshTokens?: string[] (POST /v1/auth/refresh chains: each request spends one token of
  *         the pool and its answer puts the next one back),
  *         uniqueIdempotencyKey?: true (a fresh Idempotency-Key header per request),
+ *         ifNoneMatch?: true (each request sends its path's current ETag as If-None-Match; the
+ *         tags are read with one GET per path before the warm-up, so they are never stale),
+ *         expectStatus?: number (the one status that counts as success, e.g. 304; default 2xx),
  *         connections, warmupSec, durationSec }
  */
 const autocannon = require('autocannon');
@@ -34,10 +37,29 @@ function onResponse(status, body) {
   }
 }
 
+/** With ifNoneMatch: the current ETag of each of spec.paths (same order). */
+let etags = null;
+
+async function currentEtags() {
+  const out = [];
+  for (const path of spec.paths) {
+    const r = await fetch(base.origin + path, { headers: spec.headers });
+    await r.arrayBuffer();
+    if (r.status !== 200 || !r.headers.get('etag'))
+      throw new Error(`GET ${path} for its ETag: ${r.status}`);
+    out.push(r.headers.get('etag'));
+  }
+  return out;
+}
+
 function setupRequest(req) {
   const out = { ...req };
   if (refreshPool) out.body = JSON.stringify({ refreshToken: refreshPool.shift() ?? 'exhausted' });
-  if (spec.paths) out.path = spec.paths[Math.floor(Math.random() * spec.paths.length)];
+  if (spec.paths) {
+    const i = Math.floor(Math.random() * spec.paths.length);
+    out.path = spec.paths[i];
+    if (etags) out.headers = { ...req.headers, 'if-none-match': etags[i] };
+  }
   if (spec.uniqueEmail) {
     const body = { ...spec.body, email: `bench-${tag}-${counter++}@example.com` };
     out.body = JSON.stringify(body);
@@ -78,6 +100,7 @@ function run(durationSec) {
 }
 
 (async () => {
+  if (spec.ifNoneMatch) etags = await currentEtags();
   if (spec.warmupSec > 0) await run(spec.warmupSec);
   const r = await run(spec.durationSec);
   const codes = {};
@@ -95,7 +118,13 @@ function run(durationSec) {
       },
       errors: r.errors,
       timeouts: r.timeouts,
-      non2xx: r.non2xx,
+      // With expectStatus: every other status is a failure (a 200 where a 304 was due, too).
+      non2xx: spec.expectStatus
+        ? Object.entries(codes).reduce(
+            (n, [c, k]) => n + (Number(c) === spec.expectStatus ? 0 : k),
+            0,
+          )
+        : r.non2xx,
       statusCodes: codes,
     })}\n`,
   );
