@@ -7,7 +7,7 @@ import { CursorPosition } from '../common/pagination/pagination';
 import { tryAdvisoryLock } from '../database/advisory-lock';
 import { applyKeyset } from '../database/keyset';
 import { likeContains } from '../database/like';
-import { execute, fromJson, queryRows } from '../database/raw-sql';
+import { execute, fromJson, queryRows, valueRows } from '../database/raw-sql';
 import { toDate, SqlRepository } from '../database/sql-repository';
 import { Tx, UnitOfWork } from '../database/unit-of-work';
 import { SystemLog } from './system-log.entity';
@@ -67,24 +67,24 @@ export class SystemLogsRepository extends SqlRepository {
   /** One multi-row INSERT. */
   async insertMany(rows: NewSystemLog[]): Promise<void> {
     if (rows.length === 0) return;
-    const params: Record<string, unknown> = {};
-    const values = rows.map((row, i) => {
-      params[`id${i}`] = row.id;
-      params[`c${i}`] = row.createdAt;
-      params[`s${i}`] = row.service;
-      params[`l${i}`] = row.level;
-      params[`m${i}`] = row.message;
-      params[`d${i}`] = row.details === null ? null : JSON.stringify(row.details);
-      params[`r${i}`] = row.requestId;
-      params[`u${i}`] = row.userId;
-      return `(:id${i}, :c${i}, :s${i}, :l${i}, :m${i}, :d${i}, :r${i}, :u${i})`;
-    });
+    const values = valueRows(
+      rows.map((row) => [
+        row.id,
+        row.createdAt,
+        row.service,
+        row.level,
+        row.message,
+        row.details === null ? null : JSON.stringify(row.details),
+        row.requestId,
+        row.userId,
+      ]),
+    );
     await this.on({ primary: true }, (m) =>
       execute(
         m,
         `INSERT INTO system_logs (id, created_at, service, level, message, details, request_id, user_id)
-         VALUES ${values.join(', ')}`,
-        params,
+         VALUES ${values.sql}`,
+        values.params,
       ),
     );
   }

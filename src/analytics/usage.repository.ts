@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock/clock';
-import { execute, queryRows } from '../database/raw-sql';
+import { execute, queryRows, valueRows } from '../database/raw-sql';
 import { SqlRepository } from '../database/sql-repository';
 
 export const USAGE_COUNTERS = [
@@ -49,27 +49,26 @@ export class UsageRepository extends SqlRepository {
   async addAll(increments: UsageIncrement[]): Promise<void> {
     if (increments.length === 0) return;
     const now = this.clock.now();
-    const params: Record<string, unknown> = { now };
-    const values = increments.map((inc, i) => {
-      params[`id${i}`] = randomUUID();
-      params[`u${i}`] = inc.userId;
-      params[`d${i}`] = inc.date;
-      const counters = USAGE_COUNTERS.map((c) => {
-        params[`${c}${i}`] = inc[c];
-        return `:${c}${i}`;
-      });
-      return `(:id${i}, :u${i}, :d${i}, ${counters.join(', ')}, :now, :now)`;
-    });
+    const values = valueRows(
+      increments.map((inc) => [
+        randomUUID(),
+        inc.userId,
+        inc.date,
+        ...USAGE_COUNTERS.map((c) => inc[c]),
+        now,
+        now,
+      ]),
+    );
     const columns = USAGE_COUNTERS.map((c) => COLUMN[c]);
     await this.on({ primary: true }, (m) =>
       execute(
         m,
         `INSERT INTO usage_analytics (id, user_id, date, ${columns.join(', ')}, created_at, updated_at)
-         VALUES ${values.join(', ')}
+         VALUES ${values.sql}
          ON CONFLICT (user_id, date) DO UPDATE SET
            ${columns.map((c) => `${c} = usage_analytics.${c} + excluded.${c}`).join(', ')},
            updated_at = excluded.updated_at`,
-        params,
+        values.params,
       ),
     );
   }

@@ -38,6 +38,27 @@ async function structured(
   }
 }
 
+/**
+ * The rows of a multi-row `VALUES` list as `:named` parameters, for raw statements over many rows
+ * (a multi-row INSERT, `UPDATE … FROM (VALUES …)`): `sql` is `(:v0_0, :v0_1), (:v1_0, :v1_1)`,
+ * `params` their values. The names start with `v<row>_`, so the statement's own parameters may sit
+ * beside them.
+ */
+export function valueRows(rows: readonly (readonly unknown[])[]): {
+  sql: string;
+  params: Record<string, unknown>;
+} {
+  const params: Record<string, unknown> = {};
+  const tuples = rows.map((row, r) => {
+    const names = row.map((value, c) => {
+      params[`v${r}_${c}`] = value;
+      return `:v${r}_${c}`;
+    });
+    return `(${names.join(', ')})`;
+  });
+  return { sql: tuples.join(', '), params };
+}
+
 /** A JSON column as the driver hands it back: parsed on PostgreSQL (jsonb), text on SQLite. */
 export function fromJson<T>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;

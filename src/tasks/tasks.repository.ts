@@ -4,7 +4,7 @@ import { DataSource, SelectQueryBuilder } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { CursorPosition } from '../common/pagination/pagination';
 import { applyKeyset } from '../database/keyset';
-import { execute, queryRows } from '../database/raw-sql';
+import { execute, queryRows, valueRows } from '../database/raw-sql';
 import { QueryOptions, SqlRepository } from '../database/sql-repository';
 import { Tx, UnitOfWork } from '../database/unit-of-work';
 import { LogLevel, TaskLog } from './task-log.entity';
@@ -266,19 +266,21 @@ export class TasksRepository extends SqlRepository {
   ): Promise<number> {
     if (lines.length === 0) return 0;
     const now = this.clock.now();
-    const params: Record<string, unknown> = { taskId, now };
-    const values = lines.map((line, i) => {
-      params[`i${i}`] = uuidv7();
-      params[`l${i}`] = line.level;
-      params[`m${i}`] = line.message;
-      params[`d${i}`] = line.metadata ? JSON.stringify(line.metadata) : null;
-      return `(:i${i}, :taskId, :l${i}, :m${i}, :d${i}, :now)`;
-    });
+    const values = valueRows(
+      lines.map((line) => [
+        uuidv7(),
+        taskId,
+        line.level,
+        line.message,
+        line.metadata ? JSON.stringify(line.metadata) : null,
+        now,
+      ]),
+    );
     await this.on({ primary: true, ...options }, (m) =>
       execute(
         m,
-        `INSERT INTO task_logs (id, task_id, level, message, metadata, created_at) VALUES ${values.join(', ')}`,
-        params,
+        `INSERT INTO task_logs (id, task_id, level, message, metadata, created_at) VALUES ${values.sql}`,
+        values.params,
       ),
     );
     return lines.length;

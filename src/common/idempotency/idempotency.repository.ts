@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock';
-import { execute, queryRows } from '../../database/raw-sql';
+import { execute, queryRows, valueRows } from '../../database/raw-sql';
 import { SqlRepository, toDate } from '../../database/sql-repository';
 import { StatementBatcher } from '../../database/statement-batcher';
 import { Tx } from '../../database/unit-of-work';
@@ -62,25 +62,19 @@ export class IdempotencyRepository extends SqlRepository {
     items.forEach((item, i) => {
       if (!first.has(idOf(item))) first.set(idOf(item), i);
     });
-    const params: Record<string, unknown> = {};
-    const values = [...first.values()].map((i) => {
-      const { scope, keyHash, fingerprint, createdAt, expiresAt } = items[i];
-      Object.assign(params, {
-        [`s${i}`]: scope,
-        [`k${i}`]: keyHash,
-        [`f${i}`]: fingerprint,
-        [`c${i}`]: createdAt,
-        [`e${i}`]: expiresAt,
-      });
-      return `(:s${i}, :k${i}, :f${i}, 'in_flight', :c${i}, :e${i})`;
-    });
+    const values = valueRows(
+      [...first.values()].map((i) => {
+        const { scope, keyHash, fingerprint, createdAt, expiresAt } = items[i];
+        return [scope, keyHash, fingerprint, 'in_flight', createdAt, expiresAt];
+      }),
+    );
     const won = await this.on({ primary: true }, (m) =>
       queryRows<{ scope: string; key_hash: string }>(
         m,
         `INSERT INTO idempotency_keys (scope, key_hash, fingerprint, status, created_at, expires_at)
-         VALUES ${values.join(', ')}
+         VALUES ${values.sql}
          ON CONFLICT (scope, key_hash) DO NOTHING RETURNING scope, key_hash`,
-        params,
+        values.params,
       ),
     );
     const inserted = new Set(won.map((row) => idOf({ scope: row.scope, keyHash: row.key_hash })));
@@ -121,26 +115,24 @@ export class IdempotencyRepository extends SqlRepository {
 
   /** One UPDATE … FROM (VALUES …) for the batch (VALUES columns are column1… on both databases). */
   private readonly completions = new StatementBatcher<Completion, void>(async (items) => {
-    const params: Record<string, unknown> = {};
-    const values = items.map(({ scope, keyHash, fingerprint, responseStatus, response }, i) => {
-      Object.assign(params, {
-        [`s${i}`]: scope,
-        [`k${i}`]: keyHash,
-        [`f${i}`]: fingerprint,
-        [`r${i}`]: responseStatus,
-        [`b${i}`]: response,
-      });
-      return `(:s${i}, :k${i}, :f${i}, :r${i}, :b${i})`;
-    });
+    const values = valueRows(
+      items.map(({ scope, keyHash, fingerprint, responseStatus, response }) => [
+        scope,
+        keyHash,
+        fingerprint,
+        responseStatus,
+        response,
+      ]),
+    );
     await this.on({ primary: true }, (m) =>
       execute(
         m,
         `UPDATE idempotency_keys SET status = 'completed', fingerprint = v.column3,
                 response_status = CAST(v.column4 AS integer), response = v.column5
-           FROM (VALUES ${values.join(', ')}) AS v
+           FROM (VALUES ${values.sql}) AS v
           WHERE idempotency_keys.scope = v.column1 AND idempotency_keys.key_hash = v.column2
             AND idempotency_keys.status = 'in_flight'`,
-        params,
+        values.params,
       ),
     );
     return items.map(() => undefined);
