@@ -7,6 +7,7 @@
  * Prints one JSON line (the same shape as bench/load.js).
  */
 const { join } = require('node:path');
+const { scriptMain } = require('./child-script');
 
 const spec = JSON.parse(process.argv[2]);
 const { createApp } = require(join(spec.dist, 'src', 'bootstrap'));
@@ -18,7 +19,7 @@ const { DataSource } = require('typeorm');
 const percentile = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-(async () => {
+scriptMain(async () => {
   const config = loadConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
@@ -70,26 +71,21 @@ const percentile = (sorted, p) =>
   const { n, errors } = await run(spec.durationSec, latencies);
   latencies.sort((a, b) => a - b);
   const round = (x) => Math.round(x * 100) / 100;
-  process.stdout.write(
-    `${JSON.stringify({
-      reqPerSec: Math.round(n / spec.durationSec),
-      requests: n,
-      latencyMs: {
-        mean: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
-        p50: round(percentile(latencies, 50)),
-        p90: round(percentile(latencies, 90)),
-        p99: round(percentile(latencies, 99)),
-        max: round(latencies[latencies.length - 1] ?? 0),
-      },
-      errors,
-      timeouts: 0,
-      non2xx: 0,
-      statusCodes: {},
-    })}\n`,
-  );
+  const result = {
+    reqPerSec: Math.round(n / spec.durationSec),
+    requests: n,
+    latencyMs: {
+      mean: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
+      p50: round(percentile(latencies, 50)),
+      p90: round(percentile(latencies, 90)),
+      p99: round(percentile(latencies, 99)),
+      max: round(latencies[latencies.length - 1] ?? 0),
+    },
+    errors,
+    timeouts: 0,
+    non2xx: 0,
+    statusCodes: {},
+  };
   await app.close();
-  process.exit(0);
-})().catch((error) => {
-  process.stderr.write(`${error.stack}\n`);
-  process.exit(1);
+  return result;
 });

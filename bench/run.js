@@ -27,6 +27,7 @@ const { join, resolve } = require('node:path');
 const { Client } = require('pg');
 const { SQL, encodeCursor, likePattern } = require('./baseline/queries');
 const { startCommand } = require('./start-command');
+const { runChildScript } = require('./child-script');
 
 const ROOT = resolve(__dirname, '..');
 const WORK = join(__dirname, '.work');
@@ -268,60 +269,61 @@ function readProbes(pids) {
 
 // ---------------------------------------------------------------- load
 
-function runLoad(spec, server) {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [join(__dirname, 'load.js'), JSON.stringify(spec)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(child);
-    let out = '';
-    let err = '';
-    let rssMax = 0;
-    let cpuAtStart = null;
-    const pids = processTree(server.child.pid);
-    const resetAt = setTimeout(
-      () => {
-        cpuAtStart = cpuSeconds(server.child.pid);
-        // The warm-up is over: start the event-loop-delay window and the RSS sampling.
-        for (const p of pids) {
-          try {
-            process.kill(p, 'SIGUSR2');
-          } catch {
-            /* gone */
-          }
-        }
-      },
-      spec.warmupSec * 1000 + 100,
-    );
-    const sampler = setInterval(() => {
-      rssMax = Math.max(rssMax, rssMb(server.child.pid));
-    }, 250);
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', async (code) => {
-      children.delete(child);
-      clearTimeout(resetAt);
-      clearInterval(sampler);
-      if (code !== 0) return rej(new Error(`load run failed (${code}): ${err}`));
-      const cpu = cpuAtStart === null ? null : cpuSeconds(server.child.pid) - cpuAtStart;
-      await sleep(600); // one more probe snapshot covering the end of the window
-      const probes = readProbes(pids);
-      const result = JSON.parse(out.trim().split('\n').pop());
-      result.rssMaxMb = rssMax;
-      // Server CPU per request: robust to other load on the machine, unlike req/s.
-      result.serverCpuUsPerReq =
-        cpu === null || !result.requests ? null : Math.round((cpu * 1e6) / result.requests);
-      result.eventLoopDelayMs = probes.length
-        ? {
-            mean: Math.max(...probes.map((p) => p.meanMs)),
-            p99: Math.max(...probes.map((p) => p.p99Ms)),
-            max: Math.max(...probes.map((p) => p.maxMs)),
-          }
-        : null;
-      res(result);
-    });
+/** bench/<script> in its own process, kept in `children` so every exit path stops it. */
+function runChild(script, spec, env) {
+  return runChildScript(join(__dirname, script), spec, {
+    cwd: ROOT,
+    env,
+    onSpawn: (child) => {
+      children.add(child);
+      child.on('exit', () => children.delete(child));
+    },
   });
+}
+
+async function runLoad(spec, server) {
+  let rssMax = 0;
+  let cpuAtStart = null;
+  const pids = processTree(server.child.pid);
+  const resetAt = setTimeout(
+    () => {
+      cpuAtStart = cpuSeconds(server.child.pid);
+      // The warm-up is over: start the event-loop-delay window and the RSS sampling.
+      for (const p of pids) {
+        try {
+          process.kill(p, 'SIGUSR2');
+        } catch {
+          /* gone */
+        }
+      }
+    },
+    spec.warmupSec * 1000 + 100,
+  );
+  const sampler = setInterval(() => {
+    rssMax = Math.max(rssMax, rssMb(server.child.pid));
+  }, 250);
+  let result;
+  try {
+    result = await runChild('load.js', spec);
+  } finally {
+    clearTimeout(resetAt);
+    clearInterval(sampler);
+  }
+  const cpu = cpuAtStart === null ? null : cpuSeconds(server.child.pid) - cpuAtStart;
+  await sleep(600); // one more probe snapshot covering the end of the window
+  const probes = readProbes(pids);
+  result.rssMaxMb = rssMax;
+  // Server CPU per request: robust to other load on the machine, unlike req/s.
+  result.serverCpuUsPerReq =
+    cpu === null || !result.requests ? null : Math.round((cpu * 1e6) / result.requests);
+  result.eventLoopDelayMs = probes.length
+    ? {
+        mean: Math.max(...probes.map((p) => p.meanMs)),
+        p99: Math.max(...probes.map((p) => p.p99Ms)),
+        max: Math.max(...probes.map((p) => p.maxMs)),
+      }
+    : null;
+  return result;
 }
 
 // ---------------------------------------------------------------- data
@@ -1241,25 +1243,13 @@ function spec(sc, server, conns) {
 }
 
 /** A bench script that runs the built app in-process (its own process); its last stdout line is the result. */
-function runInProcess(script, scriptSpec, env) {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [join(__dirname, script), JSON.stringify(scriptSpec)], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => {
-      children.delete(child);
-      if (code !== 0) return rej(new Error(`${script} failed (${code}): ${err}`));
-      const result = JSON.parse(out.trim().split('\n').pop());
-      res({ rssMaxMb: null, serverCpuUsPerReq: null, eventLoopDelayMs: null, ...result });
-    });
+async function runInProcess(script, scriptSpec, env) {
+  const result = await runChild(script, scriptSpec, {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...env,
   });
+  return { rssMaxMb: null, serverCpuUsPerReq: null, eventLoopDelayMs: null, ...result };
 }
 
 /** consumeComputeUnits through the built app's BillingService in its own process (bench/charges.js). */

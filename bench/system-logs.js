@@ -8,8 +8,8 @@
  *   { dist, rate, path, headers, connections, warmupSec, durationSec }; env: the app's (run.js appEnv).
  * Prints one JSON line: bench/load.js's shape plus `ingest`.
  */
-const { spawn } = require('node:child_process');
 const { join } = require('node:path');
+const { runChildScript, scriptMain } = require('./child-script');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 
 const spec = JSON.parse(process.argv[2]);
@@ -20,35 +20,17 @@ const { DataSource } = require('typeorm');
 
 /** autocannon's result line from bench/load.js, run as a child so it never shares our event loop. */
 function load(url) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(__dirname, 'load.js'),
-        JSON.stringify({
-          url,
-          method: 'GET',
-          headers: spec.headers,
-          connections: spec.connections,
-          warmupSec: spec.warmupSec,
-          durationSec: spec.durationSec,
-        }),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out.trim().split('\n').pop()))
-        : reject(new Error(`load run failed (${code}): ${err}`)),
-    );
+  return runChildScript(join(__dirname, 'load.js'), {
+    url,
+    method: 'GET',
+    headers: spec.headers,
+    connections: spec.connections,
+    warmupSec: spec.warmupSec,
+    durationSec: spec.durationSec,
   });
 }
 
-(async () => {
+scriptMain(async () => {
   const config = loadConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
@@ -99,7 +81,7 @@ function load(url) {
     },
     spec.warmupSec * 1000 + 100,
   );
-  const result = await load(`http://127.0.0.1:${port}${spec.path}`);
+  const loadResult = await load(`http://127.0.0.1:${port}${spec.path}`);
   tick();
   const end = { at: performance.now(), logged };
   clearInterval(pacer);
@@ -117,28 +99,23 @@ function load(url) {
   await db.query('DELETE FROM system_logs WHERE request_id = $1', [tag]);
   const start = mark ?? { at: t0, logged: 0 };
   const ms = (ns) => Math.round(ns / 1e4) / 100;
-  process.stdout.write(
-    `${JSON.stringify({
-      ...result,
-      rssMaxMb: Math.round(rssMax / 1024 / 1024),
-      serverCpuUsPerReq: null, // the process also does the ingest: per-request CPU would mislead
-      eventLoopDelayMs: mark
-        ? { mean: ms(eld.mean), p99: ms(eld.percentile(99)), max: ms(eld.max) }
-        : null,
-      ingest: {
-        rate: spec.rate,
-        eventsPerSec: Math.round(((end.logged - start.logged) * 1000) / (end.at - start.at)),
-        logged: end.logged,
-        stored,
-        lost: end.logged - stored,
-        maxBacklog,
-        finalFlushMs,
-      },
-    })}\n`,
-  );
+  const result = {
+    ...loadResult,
+    rssMaxMb: Math.round(rssMax / 1024 / 1024),
+    serverCpuUsPerReq: null, // the process also does the ingest: per-request CPU would mislead
+    eventLoopDelayMs: mark
+      ? { mean: ms(eld.mean), p99: ms(eld.percentile(99)), max: ms(eld.max) }
+      : null,
+    ingest: {
+      rate: spec.rate,
+      eventsPerSec: Math.round(((end.logged - start.logged) * 1000) / (end.at - start.at)),
+      logged: end.logged,
+      stored,
+      lost: end.logged - stored,
+      maxBacklog,
+      finalFlushMs,
+    },
+  };
   await app.close();
-  process.exit(0);
-})().catch((error) => {
-  process.stderr.write(`${error.stack}\n`);
-  process.exit(1);
+  return result;
 });
