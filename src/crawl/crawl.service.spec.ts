@@ -110,10 +110,10 @@ describe('CrawlService: status transitions', () => {
   it('sets crawledAt from the clock when the crawl completes, and keeps it on a re-queue', async () => {
     const { stub, service, clock } = setUp('in_progress');
     const done = await service.update(tenant(CREATOR), CRAWL, { crawlStatus: 'completed' });
-    expect(done.crawledAt).toEqual(clock.now());
+    expect(done.crawledAt).toBe(clock.now().toISOString());
     clock.advance(60_000);
     const requeued = await service.update(tenant(CREATOR), CRAWL, { crawlStatus: 'pending' });
-    expect(requeued.crawledAt).toEqual(new Date('2026-02-01T10:00:00.000Z'));
+    expect(requeued.crawledAt).toBe('2026-02-01T10:00:00.000Z');
     expect(stub.row.crawlStatus).toBe('pending');
   });
 

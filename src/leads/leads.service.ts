@@ -7,6 +7,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
+import { isoDateTime } from '../common/http/date-time';
 import { assertVersion, StaleVersion, VersionCondition } from '../common/http/etag';
 import { validateDto } from '../common/errors/validation-pipe';
 import { decodeCursor, Page, toPage } from '../common/pagination/pagination';
@@ -83,7 +84,7 @@ export class LeadsService implements OnModuleInit {
   /** The public intake: a form with a required resume, into an active entity; answers only id and time. */
   async submitPublic(entityId: string, form: MultipartForm): Promise<PublicLeadResponse> {
     const row = await this.insertFromForm(entityId, form, true);
-    return { id: row.id, createdAt: row.createdAt };
+    return { id: row.id, createdAt: isoDateTime(row.createdAt) };
   }
 
   /** 404 unless the entity exists and is active: checked before a public upload is read. */

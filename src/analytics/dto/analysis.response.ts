@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiDateTime, DateTimeString, isoDateTime } from '../../common/http/date-time';
 import type { AnalysisFileRow, AnalysisRow } from '../analyses.repository';
 import { JOB_STATUSES, JobStatus } from '../job-status';
 
@@ -16,13 +17,17 @@ export class AnalysisResponse {
   result: unknown;
   errorMessage: string | null;
   /** When it first went to processing. */
-  startedAt: Date | null;
+  @ApiDateTime({ nullable: true })
+  startedAt: DateTimeString | null;
   /** When it reached completed or failed. */
-  completedAt: Date | null;
+  @ApiDateTime({ nullable: true })
+  completedAt: DateTimeString | null;
   /** Bumped by every write; the `ETag` of the analysis routes is made from it. */
   version: number;
-  createdAt: Date;
-  updatedAt: Date;
+  @ApiDateTime()
+  createdAt: DateTimeString;
+  @ApiDateTime()
+  updatedAt: DateTimeString;
 }
 
 export class AnalysisPageResponse {
@@ -44,7 +49,8 @@ export class AnalysisFileResponse {
   sizeBytes: number;
   /** SHA-256 of the content, hex. */
   sha256: string;
-  createdAt: Date;
+  @ApiDateTime()
+  createdAt: DateTimeString;
 }
 
 export class AnalysisFilePageResponse {
@@ -65,11 +71,11 @@ export function toAnalysisResponse(row: AnalysisRow): AnalysisResponse {
     parameters: row.parameters,
     result: row.result ?? null,
     errorMessage: row.errorMessage,
-    startedAt: row.startedAt,
-    completedAt: row.completedAt,
+    startedAt: isoDateTime(row.startedAt),
+    completedAt: isoDateTime(row.completedAt),
     version: row.version,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
+    createdAt: isoDateTime(row.createdAt),
+    updatedAt: isoDateTime(row.updatedAt),
   };
 }
 
@@ -82,6 +88,6 @@ export function toAnalysisFileResponse(row: AnalysisFileRow): AnalysisFileRespon
     contentType: row.contentType,
     sizeBytes: row.sizeBytes,
     sha256: row.sha256,
-    createdAt: row.createdAt,
+    createdAt: isoDateTime(row.createdAt),
   };
 }

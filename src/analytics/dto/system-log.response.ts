@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiDateTime, DateTimeString, isoDateTime } from '../../common/http/date-time';
 import { SYSTEM_LOG_LEVELS, SystemLogLevel } from '../../common/observability/system-event-log';
 import type { SystemLogRow } from '../system-logs.repository';
 
@@ -12,7 +13,8 @@ export class SystemLogResponse {
   details: Record<string, unknown> | null;
   requestId: string | null;
   userId: string | null;
-  createdAt: Date;
+  @ApiDateTime()
+  createdAt: DateTimeString;
 }
 
 export class SystemLogPageResponse {
@@ -31,6 +33,6 @@ export function toSystemLogResponse(row: SystemLogRow): SystemLogResponse {
     details: row.details,
     requestId: row.requestId,
     userId: row.userId,
-    createdAt: row.createdAt,
+    createdAt: isoDateTime(row.createdAt),
   };
 }

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiDateTime, DateTimeString, isoDateTime } from '../../common/http/date-time';
 import { JOB_STATUSES, JobStatus } from '../job-status';
 import type { ToolGenerationRow } from '../tool-generations.repository';
 
@@ -13,8 +14,10 @@ export class ToolGenerationResponse {
   @ApiPropertyOptional({ description: 'Any JSON value', nullable: true })
   result: unknown;
   errorMessage: string | null;
-  createdAt: Date;
-  updatedAt: Date;
+  @ApiDateTime()
+  createdAt: DateTimeString;
+  @ApiDateTime()
+  updatedAt: DateTimeString;
 }
 
 export class ToolGenerationPageResponse {
@@ -33,7 +36,7 @@ export function toToolGenerationResponse(row: ToolGenerationRow): ToolGeneration
     config: row.config,
     result: row.result ?? null,
     errorMessage: row.errorMessage,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
+    createdAt: isoDateTime(row.createdAt),
+    updatedAt: isoDateTime(row.updatedAt),
   };
 }

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ApiDateTime, DateTimeString, isoDateTime } from '../../common/http/date-time';
 import { Scope, SCOPES } from '../../common/auth/access';
 import { ApiKeyRow } from '../api-keys.repository';
 
@@ -10,11 +11,15 @@ export class ApiKeyResponse {
   prefix: string;
   @ApiProperty({ enum: SCOPES, isArray: true })
   scopes: Scope[];
-  expiresAt: Date | null;
-  lastUsedAt: Date | null;
+  @ApiDateTime({ nullable: true })
+  expiresAt: DateTimeString | null;
+  @ApiDateTime({ nullable: true })
+  lastUsedAt: DateTimeString | null;
   usageCount: number;
-  revokedAt: Date | null;
-  createdAt: Date;
+  @ApiDateTime({ nullable: true })
+  revokedAt: DateTimeString | null;
+  @ApiDateTime()
+  createdAt: DateTimeString;
 }
 
 /** The answer to creating a key: the only time the full key is shown. */
@@ -36,10 +41,10 @@ export function toApiKeyResponse(row: ApiKeyRow): ApiKeyResponse {
     name: row.name,
     prefix: row.prefix,
     scopes: row.scopes,
-    expiresAt: row.expiresAt,
-    lastUsedAt: row.lastUsedAt,
+    expiresAt: isoDateTime(row.expiresAt),
+    lastUsedAt: isoDateTime(row.lastUsedAt),
     usageCount: row.usageCount,
-    revokedAt: row.revokedAt,
-    createdAt: row.createdAt,
+    revokedAt: isoDateTime(row.revokedAt),
+    createdAt: isoDateTime(row.createdAt),
   };
 }

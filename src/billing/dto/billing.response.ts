@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ApiDateTime, DateTimeString, isoDateTime } from '../../common/http/date-time';
 import { SUBSCRIPTION_STATUSES, SubscriptionStatus } from '../user-subscription.entity';
 import { LedgerRow, PlanRow, SubscriptionRow } from '../subscription-row';
 
@@ -25,8 +26,10 @@ export class SubscriptionResponse {
   plan: PlanResponse;
   @ApiProperty({ enum: SUBSCRIPTION_STATUSES })
   status: SubscriptionStatus;
-  currentPeriodStart: Date;
-  currentPeriodEnd: Date;
+  @ApiDateTime()
+  currentPeriodStart: DateTimeString;
+  @ApiDateTime()
+  currentPeriodEnd: DateTimeString;
   /** At the end of the period the subscription falls back to the free plan. */
   cancelAtPeriodEnd: boolean;
   computeUnits: ComputeUnitsResponse;
@@ -39,7 +42,8 @@ export class LedgerEntryResponse {
   taskId: string | null;
   delta: number;
   reason: string;
-  createdAt: Date;
+  @ApiDateTime()
+  createdAt: DateTimeString;
 }
 
 export class LedgerPageResponse {
@@ -66,8 +70,8 @@ export function toSubscriptionResponse(row: SubscriptionRow): SubscriptionRespon
     planId: row.planId,
     plan: toPlanResponse(row.plan),
     status: row.status,
-    currentPeriodStart: row.currentPeriodStart,
-    currentPeriodEnd: row.currentPeriodEnd,
+    currentPeriodStart: isoDateTime(row.currentPeriodStart),
+    currentPeriodEnd: isoDateTime(row.currentPeriodEnd),
     cancelAtPeriodEnd: row.cancelAtPeriodEnd,
     computeUnits: {
       limit,
@@ -84,6 +88,6 @@ export function toLedgerEntryResponse(row: LedgerRow): LedgerEntryResponse {
     taskId: row.taskId,
     delta: row.delta,
     reason: row.reason,
-    createdAt: row.createdAt,
+    createdAt: isoDateTime(row.createdAt),
   };
 }

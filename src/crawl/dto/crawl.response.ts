@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ApiDateTime, DateTimeString, isoDateTime } from '../../common/http/date-time';
 import {
   CRAWL_STATUSES,
   CrawlRow,
@@ -13,7 +14,8 @@ export class TestResultResponse {
   answer: string | null;
   passed: boolean;
   score: number | null;
-  testedAt: Date;
+  @ApiDateTime()
+  testedAt: DateTimeString;
 }
 
 /** A crawl as a list shows it: no companyInfo, generatedQuestions or testResults. */
@@ -35,11 +37,14 @@ export class CrawlSummaryResponse {
   /** The user who created it. */
   createdBy: string;
   /** When the crawl completed. */
-  crawledAt: Date | null;
+  @ApiDateTime({ nullable: true })
+  crawledAt: DateTimeString | null;
   /** Bumped by every write; the `ETag` of the crawl's routes is made from it. */
   version: number;
-  createdAt: Date;
-  updatedAt: Date;
+  @ApiDateTime()
+  createdAt: DateTimeString;
+  @ApiDateTime()
+  updatedAt: DateTimeString;
 }
 
 /** The full document. */
@@ -88,10 +93,10 @@ export function toCrawlSummaryResponse(row: CrawlSummaryRow): CrawlSummaryRespon
     errorMessage: row.errorMessage,
     seoScore: row.seoScore,
     createdBy: row.createdBy,
-    crawledAt: row.crawledAt,
+    crawledAt: isoDateTime(row.crawledAt),
     version: row.version,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
+    createdAt: isoDateTime(row.createdAt),
+    updatedAt: isoDateTime(row.updatedAt),
   };
 }
 
@@ -100,7 +105,7 @@ const toTestResultResponse = (r: TestResult): TestResultResponse => ({
   answer: r.answer ?? null,
   passed: r.passed,
   score: r.score ?? null,
-  testedAt: r.testedAt,
+  testedAt: isoDateTime(r.testedAt),
 });
 
 export function toCrawlResponse(row: CrawlRow): CrawlResponse {

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiDateTime, DateTimeString, isoDateTime } from '../../common/http/date-time';
 import { LeadRow } from '../lead-row';
 import { LEAD_STATUSES, LeadStatus } from '../lead.entity';
 
@@ -18,15 +19,18 @@ export class LeadResponse {
   email: string;
   @ApiProperty({ enum: LEAD_STATUSES })
   status: LeadStatus;
-  reachedOutAt: Date | null;
+  @ApiDateTime({ nullable: true })
+  reachedOutAt: DateTimeString | null;
   notes: string | null;
   /** null when no resume is attached; download it from `…/resume`. */
   @ApiPropertyOptional({ type: ResumeInfoResponse, nullable: true })
   resume: ResumeInfoResponse | null;
   /** Bumped by every write; the `ETag` of the lead's routes is made from it. */
   version: number;
-  createdAt: Date;
-  updatedAt: Date;
+  @ApiDateTime()
+  createdAt: DateTimeString;
+  @ApiDateTime()
+  updatedAt: DateTimeString;
 }
 
 export class LeadPageResponse {
@@ -62,7 +66,8 @@ export class LeadStatsResponse {
 /** What the public intake form gets back. */
 export class PublicLeadResponse {
   id: string;
-  createdAt: Date;
+  @ApiDateTime()
+  createdAt: DateTimeString;
 }
 
 export function toLeadResponse(row: LeadRow): LeadResponse {
@@ -73,7 +78,7 @@ export function toLeadResponse(row: LeadRow): LeadResponse {
     lastName: row.lastName,
     email: row.email,
     status: row.status,
-    reachedOutAt: row.reachedOutAt,
+    reachedOutAt: isoDateTime(row.reachedOutAt),
     notes: row.notes,
     resume: row.resumePath
       ? {
@@ -83,7 +88,7 @@ export function toLeadResponse(row: LeadRow): LeadResponse {
         }
       : null,
     version: row.version,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
+    createdAt: isoDateTime(row.createdAt),
+    updatedAt: isoDateTime(row.updatedAt),
   };
 }

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiDateTime, DateTimeString, isoDateTime } from '../../common/http/date-time';
 import { LOG_LEVELS, LogLevel } from '../task-log.entity';
 import { canBeCancelled, isFinished } from '../task-state-machine';
 import { TaskLogRow, TaskRow } from '../task-row';
@@ -16,10 +17,14 @@ export class TaskSummaryResponse {
   attempts: number;
   maxAttempts: number;
   computeUnitsConsumed: number;
-  startedAt: Date | null;
-  completedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
+  @ApiDateTime({ nullable: true })
+  startedAt: DateTimeString | null;
+  @ApiDateTime({ nullable: true })
+  completedAt: DateTimeString | null;
+  @ApiDateTime()
+  createdAt: DateTimeString;
+  @ApiDateTime()
+  updatedAt: DateTimeString;
 }
 
 /** One task with everything about it. */
@@ -29,7 +34,8 @@ export class TaskResponse extends TaskSummaryResponse {
   configVersion: number;
   /** The worker holding the lease while running. */
   claimedBy: string | null;
-  leaseExpiresAt: Date | null;
+  @ApiDateTime({ nullable: true })
+  leaseExpiresAt: DateTimeString | null;
   errorMessage: string | null;
   @ApiPropertyOptional({ description: 'Any JSON value the worker reported', nullable: true })
   result: unknown;
@@ -55,7 +61,8 @@ export class TaskLogResponse {
   message: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
   metadata: Record<string, unknown> | null;
-  createdAt: Date;
+  @ApiDateTime()
+  createdAt: DateTimeString;
 }
 
 export class TaskLogPageResponse {
@@ -81,10 +88,10 @@ export function toTaskSummaryResponse(row: TaskRow): TaskSummaryResponse {
     attempts: row.attempts,
     maxAttempts: row.maxAttempts,
     computeUnitsConsumed: row.computeUnitsConsumed,
-    startedAt: row.startedAt,
-    completedAt: row.completedAt,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
+    startedAt: isoDateTime(row.startedAt),
+    completedAt: isoDateTime(row.completedAt),
+    createdAt: isoDateTime(row.createdAt),
+    updatedAt: isoDateTime(row.updatedAt),
   };
 }
 
@@ -95,7 +102,7 @@ export function toTaskResponse(row: TaskRow, now: Date): TaskResponse {
     config: row.config,
     configVersion: row.configVersion,
     claimedBy: row.claimedBy,
-    leaseExpiresAt: row.leaseExpiresAt,
+    leaseExpiresAt: isoDateTime(row.leaseExpiresAt),
     errorMessage: row.errorMessage,
     result: row.result,
     durationSeconds:
@@ -114,6 +121,6 @@ export function toTaskLogResponse(row: TaskLogRow): TaskLogResponse {
     level: row.level,
     message: row.message,
     metadata: row.metadata,
-    createdAt: row.createdAt,
+    createdAt: isoDateTime(row.createdAt),
   };
 }
