@@ -264,6 +264,14 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
   });
 
   describe('membership (GET, role PATCH and DELETE of a member)', () => {
+    /** A new organisation of the owner's with one plain member, and that member's route. */
+    const newMember = async () => {
+      const org = await createEntity(t.http, owner);
+      const member = await registerUser(t.http);
+      await addMember(t.http, owner, org, member, 'member');
+      return { member, path: `/v1/entities/${org}/members/${member.user.id}` };
+    };
+
     it('GET one member: ETag, 304, non-member → 404, unknown member → 404', async () => {
       const org = await createEntity(t.http, owner);
       const member = await registerUser(t.http);
@@ -290,10 +298,7 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
     });
 
     it("the member's ETag changes when their user fields do (the membership's version does not)", async () => {
-      const org = await createEntity(t.http, owner);
-      const member = await registerUser(t.http);
-      await addMember(t.http, owner, org, member, 'member');
-      const path = `/v1/entities/${org}/members/${member.user.id}`;
+      const { member, path } = await newMember();
       const before = await t.http.get(path).set(owner.auth).expect(200);
       await t.http
         .patch('/v1/users/me')
@@ -318,10 +323,7 @@ describe('optimistic concurrency (ETag / If-Match / If-None-Match)', () => {
     });
 
     it('PATCH with the GET tag → 200 and a new ETag; stale → 412 with the current one; DELETE stale → 412, then 204', async () => {
-      const org = await createEntity(t.http, owner);
-      const member = await registerUser(t.http);
-      await addMember(t.http, owner, org, member, 'member');
-      const path = `/v1/entities/${org}/members/${member.user.id}`;
+      const { path } = await newMember();
       const read = () => t.http.get(path).set(owner.auth).expect(200);
       const first = await read();
       const tag = first.headers.etag as string;
