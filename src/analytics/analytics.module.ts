@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { CrawlModule } from '../crawl/crawl.module';
 import { LeadsModule } from '../leads/leads.module';
 import { StorageModule } from '../storage/storage.module';
@@ -17,7 +17,7 @@ import { SystemLogsRepository } from './system-logs.repository';
 import { SystemStatsRepository } from './system-stats.repository';
 import { SystemStatsService } from './system-stats.service';
 import { AnalyticsController } from './analytics.controller';
-import { ApiCallCounter } from './api-call-counter.interceptor';
+import { ApiCallCounter } from './api-call-counter.guard';
 import { ToolGenerationsController } from './tool-generations.controller';
 import { ToolGenerationsRepository } from './tool-generations.repository';
 import { ToolGenerationsService } from './tool-generations.service';
@@ -42,7 +42,7 @@ import { UsageService } from './usage.service';
     UsageRepository,
     UsageService,
     { provide: UsageRecorder, useExisting: UsageService },
-    { provide: APP_INTERCEPTOR, useClass: ApiCallCounter },
+    { provide: APP_GUARD, useClass: ApiCallCounter },
     SystemLogsRepository,
     SystemLogService,
     { provide: SystemEventLog, useExisting: SystemLogService },

@@ -72,6 +72,25 @@ describe('usage analytics', () => {
     expect(rows.map((r: { n: unknown }) => Number(r.n))).toEqual([3, 1]);
   });
 
+  it('counts only the calls the access guard admitted (not a 403 or a non-member 404)', async () => {
+    const user = await register(t, 'usage-denied');
+    const apiCalls = async () => {
+      await usage().flush();
+      const rows = await t.db.query(
+        `SELECT api_calls AS n FROM usage_analytics WHERE user_id = '${user.id}'`,
+      );
+      return rows.reduce((sum: number, r: { n: unknown }) => sum + Number(r.n), 0);
+    };
+    await t.http.get('/v1/admin/stats').set(bearer(user)).expect(403);
+    await t.http
+      .get('/v1/entities/00000000-0000-4000-8000-000000000000/leads')
+      .set(bearer(user))
+      .expect(404);
+    expect(await apiCalls()).toBe(0);
+    await t.http.get('/v1/auth/me').set(bearer(user)).expect(200);
+    expect(await apiCalls()).toBe(1);
+  });
+
   it('adds increments to the same row (never overwrites) across flushes', async () => {
     const user = await register(t, 'adds');
     for (let i = 0; i < 4; i++) {

@@ -8,7 +8,6 @@ import {
   StreamableFile,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
@@ -16,13 +15,12 @@ import { AuthenticatedRequest } from '../auth/access';
 import { Clock } from '../clock/clock';
 import { AppConfig } from '../../config/app-config';
 import { readMultipartDigest, recordedBodyDigest } from './body-digest';
-import {
-  IDEMPOTENCY_KEY_FORMAT,
-  IDEMPOTENCY_KEY_HEADER,
-  IDEMPOTENT_KEY,
-  IDEMPOTENT_REPLAYED_HEADER,
-} from './idempotent';
 import { IdempotencyRepository } from './idempotency.repository';
+
+const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
+/** 1–255 printable ASCII characters (space to tilde). */
+const IDEMPOTENCY_KEY_FORMAT = /^[\x20-\x7e]{1,255}$/;
 
 /** Response headers worth replaying (the rest are per-response: request id, security headers). */
 const STORED_HEADERS = ['location', 'content-type'] as const;
@@ -39,8 +37,8 @@ interface StoredResponse {
 type Request = FastifyRequest & AuthenticatedRequest;
 
 /**
- * Idempotency-Key on the routes that declare @Idempotent() (README, "Idempotency"). A no-op,
- * after one metadata lookup, on every other route and on requests without the header.
+ * Idempotency-Key on the routes that declare @Idempotent() (README, "Idempotency"), which
+ * attaches it; a no-op on requests without the header.
  * Runs after the guards, so the caller is known: keys are scoped to the user (JWT or API key),
  * or to the client address on public routes.
  */
@@ -49,7 +47,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private readonly ttlMs: number;
 
   constructor(
-    private readonly reflector: Reflector,
     private readonly repository: IdempotencyRepository,
     private readonly clock: Clock,
     config: AppConfig,
@@ -58,8 +55,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (this.reflector.get<boolean | undefined>(IDEMPOTENT_KEY, context.getHandler()) !== true)
-      return next.handle();
     const request = context.switchToHttp().getRequest<Request>();
     const key = request.headers[IDEMPOTENCY_KEY_HEADER];
     if (key === undefined) return next.handle();

@@ -1,11 +1,9 @@
-import { Injectable, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { Global, Injectable, Module } from '@nestjs/common';
 import { Clock } from '../clock/clock';
 import { PeriodicJobProvider, PeriodicJobs } from '../scheduling/periodic-jobs';
 import { AppConfig } from '../../config/app-config';
 import { purgeUnderLock } from '../../database/batched-delete';
 import { UnitOfWork } from '../../database/unit-of-work';
-import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyRepository } from './idempotency.repository';
 
 export const IDEMPOTENCY_PURGE_JOB = 'idempotency-purge';
@@ -41,12 +39,14 @@ export class IdempotencyPurge extends PeriodicJobProvider {
   }
 }
 
-/** Idempotency-Key for every route that declares @Idempotent() (README, "Idempotency"). */
+/**
+ * Idempotency-Key for every route that declares @Idempotent() (README, "Idempotency"). Global and
+ * exporting its repository only because Nest builds a route-level interceptor in the module of
+ * the controller that uses it: IdempotencyInterceptor is the one caller.
+ */
+@Global()
 @Module({
-  providers: [
-    IdempotencyRepository,
-    IdempotencyPurge,
-    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-  ],
+  providers: [IdempotencyRepository, IdempotencyPurge],
+  exports: [IdempotencyRepository],
 })
 export class IdempotencyModule {}
