@@ -4,6 +4,7 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
+import { compiledValidator } from '../validation/compiled-validation';
 import { FieldError } from './problem';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -37,6 +38,17 @@ class BodyRequiredValidationPipe extends ValidationPipe {
         detail: 'The request body must be a JSON object (Content-Type: application/json)',
         errors: [{ field: 'body', message: 'must be a JSON object' }],
       });
+    }
+    // Flat DTOs with plain values: the compiled accepting path; anything it is not sure of (and
+    // every refusal, with its messages) goes through class-transformer + class-validator.
+    if (
+      (metadata.type === 'body' || metadata.type === 'query') &&
+      value !== null &&
+      typeof value === 'object' &&
+      this.toValidate(metadata)
+    ) {
+      const instance = compiledValidator(metadata.metatype as new () => object)?.(value);
+      if (instance) return instance;
     }
     return super.transform(value, metadata);
   }
