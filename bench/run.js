@@ -968,8 +968,14 @@ async function refreshTokens(server, n) {
 
 // ---------------------------------------------------------------- module scenarios (issue 20)
 
-/** System-log events/s driven through SystemLogService.log() in the system-logs scenario (issue 17). */
-const SYSTEM_LOG_RATE = 10_000;
+/** Issue 17's system-log target: events/s sustained through SystemLogService.log(). */
+const SYSTEM_LOG_TARGET = 10_000;
+/**
+ * The rate the scenario drives: 10% over the target. The measured rate is the paced one ±1
+ * event at the window's edges, so driving exactly the target made "≥ 10,000" a coin toss
+ * (9,998 in one of three runs on 2026-12-08) instead of a measurement.
+ */
+const SYSTEM_LOG_RATE = 11_000;
 /** The task-create user: its own, so the bench user's 100k pending tasks do not hit the task cap. */
 const TASK_WRITER = {
   email: 'bench-task-writer@cornerstone.test',
@@ -1289,7 +1295,7 @@ async function measure(results, sc, server, kind, conns) {
   results.runs.push(row);
   const bad = r.errors + r.timeouts + r.non2xx;
   log(
-    `${kind.padEnd(7)} ${sc.name.padEnd(30)} c=${String(conns).padStart(2)}  ${String(r.reqPerSec).padStart(6)} req/s  p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms  RSS ${r.rssMaxMb} MB  CPU ${r.serverCpuUsPerReq} µs/req${bad ? `  errors/non2xx ${bad} ${JSON.stringify(r.statusCodes)}` : ''}`,
+    `${kind.padEnd(7)} ${sc.name.padEnd(30)} c=${String(conns).padStart(2)}  ${String(r.reqPerSec).padStart(6)} req/s  p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms  RSS ${r.rssMaxMb ?? 'n/a'} MB  CPU ${r.serverCpuUsPerReq ?? 'n/a'} µs/req${bad ? `  errors/non2xx ${bad} ${JSON.stringify(r.statusCodes)}` : ''}`,
   );
   return row;
 }
@@ -1462,9 +1468,9 @@ function evaluateModules(results, find, checks) {
   const ingest = find('system logs', 'app', 10);
   if (ingest) {
     checks.push({
-      target: `system-log ingest ≥ ${SYSTEM_LOG_RATE.toLocaleString('en-US')} events/s (issue 17)`,
+      target: `system-log ingest ≥ ${SYSTEM_LOG_TARGET.toLocaleString('en-US')} events/s (issue 17; driven at ${SYSTEM_LOG_RATE.toLocaleString('en-US')})`,
       value: ingest.ingest.eventsPerSec,
-      met: ingest.ingest.eventsPerSec >= SYSTEM_LOG_RATE,
+      met: ingest.ingest.eventsPerSec >= SYSTEM_LOG_TARGET,
     });
     checks.push({
       target: 'request p99 < 20 ms at 10 conns during ingest (auth/me)',
