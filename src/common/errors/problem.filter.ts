@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { Socket } from 'node:net';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { StaleVersion, staleVersionProblem } from '../http/etag';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { classifyDatabaseError, DatabaseErrorKind } from '../../database/database-errors';
 import { MAX_JSON_KEYS_PER_OBJECT, MAX_JSON_KEYS_TOTAL } from '../http/json-body.parser';
@@ -230,10 +231,14 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
     sendProblem(
-      http.getResponse<FastifyReply>(),
-      http.getRequest<FastifyRequest>(),
-      exception,
+      reply,
+      request,
+      exception instanceof StaleVersion
+        ? staleVersionProblem(exception, request, reply)
+        : exception,
       this.log,
     );
   }
