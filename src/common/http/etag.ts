@@ -4,7 +4,6 @@ import {
   createParamDecorator,
   ExecutionContext,
   PreconditionFailedException,
-  SetMetadata,
 } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExtension } from '@nestjs/swagger';
@@ -28,8 +27,9 @@ import { createHash } from 'node:crypto';
  * the ProblemFilter turns it into 412 problem+json carrying the current tag (header and
  * `currentEtag`, `staleVersionProblem`). The tag of a success is set by a Fastify
  * `preSerialization` hook from the route's config, not by an interceptor: one interceptor on a
- * route puts Nest's rxjs chain on every request, ~20% of a lead-by-id's CPU (issue 20). The OpenAPI document gets the headers and the 304 / 412 answers from the
- * `x-versioned` extension (src/common/openapi/openapi-contract.ts).
+ * route puts Nest's rxjs chain on every request, ~20% of a lead-by-id's CPU (issue 20). The
+ * OpenAPI document gets the headers and the 304 / 412 answers from the `x-versioned` extension
+ * (src/common/openapi/openapi-contract.ts).
  */
 
 export const VERSIONED_EXTENSION = 'x-versioned';
@@ -39,8 +39,10 @@ export const VERSIONED_EXTENSION = 'x-versioned';
  * `PATCH /users/me` and `GET /users/{id}` of the same user answer the same tag.
  */
 export const SELF = ':self';
-const VERSIONED = 'cornerstone:versioned';
-/** The key of the route's VersionedRoute in Fastify's route config (`request.routeOptions.config`). */
+/**
+ * The key of the route's VersionedRoute in Fastify's route config (`request.routeOptions.config`),
+ * where the hooks, the ProblemFilter and @IfMatch() all read it.
+ */
 const VERSIONED_CONFIG = 'cornerstoneVersioned';
 
 interface VersionedRoute {
@@ -116,7 +118,6 @@ export function Versioned(
     varies: options.varies ?? [],
   };
   return applyDecorators(
-    SetMetadata(VERSIONED, route),
     RouteConfig({ [VERSIONED_CONFIG]: route }),
     ApiExtension(VERSIONED_EXTENSION, { resource }),
   );
@@ -126,7 +127,7 @@ export function Versioned(
 export const IfMatch = createParamDecorator(
   (_: unknown, context: ExecutionContext): VersionCondition => {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const route = routeOf(context);
+    const route = versionedRouteOf(request);
     if (!route) throw new Error(`@IfMatch() needs @Versioned() on ${context.getHandler().name}`);
     const header = request.headers['if-match'];
     if (header === undefined) return undefined;
@@ -237,10 +238,6 @@ export function parseEntityTags(header: string): '*' | EntityTag[] | undefined {
     if (tags.length > 50) return undefined;
   }
   return tags.length > 0 ? tags : undefined;
-}
-
-function routeOf(context: ExecutionContext): VersionedRoute | undefined {
-  return Reflect.getMetadata(VERSIONED, context.getHandler()) as VersionedRoute | undefined;
 }
 
 /**
