@@ -32,7 +32,6 @@ interface PropertyPlan {
 interface Check {
   validateIf?: (object: object, value: unknown) => boolean;
   validate: (value: unknown, args: ValidationArguments) => unknown;
-  property: string;
   constraints: unknown[];
 }
 
@@ -113,7 +112,6 @@ function compile(metatype: new () => object): CompiledValidator | null {
         plan.checks.push({
           validateIf: m.validateIf,
           validate: (value, args) => instance.validate(value, args),
-          property: m.propertyName,
           constraints: m.constraints,
         });
       }
@@ -164,7 +162,7 @@ function run(
       if (check.validateIf && !check.validateIf(instance, v)) continue;
       const ok = check.validate(v, {
         targetName,
-        property: check.property,
+        property: plan.name,
         object: instance,
         value: v,
         constraints: check.constraints,
