@@ -191,7 +191,7 @@ describe('auth: register, login, me, tokens', () => {
       const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       const wrong: number[] = [];
       const unknown: number[] = [];
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < 9; i++) {
         wrong.push(await time('bob@example.test'));
         unknown.push(await time(`ghost${i}@example.test`));
       }
